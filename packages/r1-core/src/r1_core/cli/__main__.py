@@ -1,0 +1,3 @@
+from r1_core.cli.app import main
+
+main()

@@ -1,0 +1,107 @@
+"""Configuration: YAML file + CLI overrides, validated by a pydantic model, one-line errors."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from r1_core.errors import ConfigError
+
+__all__ = ["load_config", "read_yaml", "parse_cli_overrides", "validation_message"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {str(p)!r} does not exist", "check the path given to --config")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{p}:{mark.line + 1}" if mark else str(p)
+        raise ConfigError(f"invalid YAML in {where}: {getattr(exc, 'problem', exc)}",
+                          "fix the syntax") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p} must hold a mapping of option: value", "see recipes/ for examples")
+    return data
+
+
+def parse_cli_overrides(args: list[str]) -> dict[str, Any]:
+    """``--max-steps 5 --reward a --reward b --no-bf16 --lr=1e-4`` → a dict of field names.
+
+    Repeated flags become lists; ``--flag`` alone is ``True``; ``--no-flag`` is ``False``.
+    """
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or arg == "--":
+            raise ConfigError(f"unexpected argument {arg!r}", "options look like --name value")
+        key, eq, value = arg[2:].partition("=")
+        key = key.replace("-", "_")
+        if not eq:
+            if i + 1 < len(args) and not args[i + 1].startswith("--"):
+                value = args[i + 1]
+                i += 1
+            elif key.startswith("no_"):
+                key, value = key[3:], False  # type: ignore[assignment]
+            else:
+                value = True  # type: ignore[assignment]
+        if key in out:
+            prev = out[key]
+            out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
+        else:
+            out[key] = value
+        i += 1
+    return out
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set):
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_list(a) for a in typing.get_args(annotation))
+    return False
+
+
+def validation_message(exc: ValidationError, model: type[BaseModel], source: str) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"]) or "<root>"
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(err["loc"][0]), list(model.model_fields), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown option {loc!r} in {source}{hint}"
+    value = err.get("input")
+    shown = f" (got {value!r})" if not isinstance(value, dict | list) or len(str(value)) < 60 else ""
+    return f"invalid value for {loc!r} in {source}: {err['msg']}{shown}"
+
+
+def load_config(
+    model: type[M],
+    path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> M:
+    """Build ``model`` from a YAML file and CLI overrides (overrides win)."""
+    data: dict[str, Any] = read_yaml(path) if path else {}
+    source = str(path) if path else "the command line"
+    for key, value in (overrides or {}).items():
+        field = model.model_fields.get(key)
+        if field is not None and _is_list(field.annotation) and isinstance(value, str):
+            value = [v for v in value.split(",") if v]
+        data[key] = value
+        if overrides and key in overrides and path:
+            source = f"{path} / the command line"
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(exc, model, source),
+                          "run with --help to see the options") from None

@@ -1,0 +1,189 @@
+"""Protocols and data types shared by every r1 package (architecture.md §3).
+
+``ExecRequest`` / ``ExecResult`` are the wire format of every sandbox provider (local, router,
+e2b, morph); they are pydantic models so they validate and serialise identically everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Verdict",
+    "ExecRequest",
+    "ExecResult",
+    "Sandbox",
+    "RewardFunc",
+    "Scorer",
+    "ScoreResult",
+    "TestResult",
+    "SubtaskResult",
+    "Benchmark",
+    "Trainer",
+]
+
+
+class Verdict(StrEnum):
+    """Outcome of one execution (``OK``..``SE``) or of judging it (``AC``, ``WA``, ``PA``)."""
+
+    OK = "OK"  # ran to completion with exit code 0
+    RE = "RE"  # runtime error: non-zero exit or killed by a signal
+    TLE = "TLE"  # CPU-time or wall-time limit exceeded
+    MLE = "MLE"  # memory limit exceeded
+    OLE = "OLE"  # output limit exceeded
+    CE = "CE"  # compilation failed
+    SE = "SE"  # the sandbox itself failed: never the program's fault
+    AC = "AC"
+    WA = "WA"
+    PA = "PA"
+
+
+class ExecRequest(BaseModel):
+    """One program execution.
+
+    ``source`` is the main file; ``files`` adds more files to the work dir (headers, graders,
+    USACO input files). ``read_files`` names files the program writes that come back in
+    :attr:`ExecResult.files`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: str = Field(description="python, cpp, c, ... (what the provider supports)")
+    source: str = Field(description="program text of the main file")
+    stdin: str = ""
+    files: dict[str, str] = Field(default_factory=dict, description="extra files: relative path -> text")
+    read_files: list[str] = Field(default_factory=list, description="files to return after the run")
+    args: list[str] = Field(default_factory=list, description="command-line arguments")
+    time_limit_s: float = Field(2.0, gt=0, description="CPU-time limit, summed over all processes")
+    wall_limit_s: float | None = Field(None, gt=0, description="wall-clock backstop; default 3×time+1")
+    memory_limit_mb: int = Field(256, gt=0, description="memory limit of the whole process tree")
+    output_limit_bytes: int = Field(16 << 20, gt=0, description="stdout cap; more is OLE")
+    stderr_limit_bytes: int = Field(64 << 10, gt=0, description="stderr is truncated, not judged")
+    compile_flags: list[str] | None = Field(None, description="override the language's default flags")
+    id: str | None = Field(None, description="caller's tag, echoed in the result")
+
+    @property
+    def effective_wall_limit_s(self) -> float:
+        return self.wall_limit_s if self.wall_limit_s is not None else 3 * self.time_limit_s + 1
+
+
+class ExecResult(BaseModel):
+    """What happened when an :class:`ExecRequest` ran."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    verdict: Verdict
+    exit_code: int | None = None
+    signal: int | None = None
+    cpu_time_s: float = 0.0
+    wall_time_s: float = 0.0
+    peak_memory_bytes: int = 0
+    stdout: str = ""
+    stderr: str = ""
+    compile_output: str = ""
+    compile_time_s: float = 0.0
+    cached_compile: bool = False
+    files: dict[str, str] = Field(default_factory=dict)
+    provider: str = ""
+    tier: str = ""
+    message: str = Field("", description="why, for SE/CE/limits; human readable")
+    id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == Verdict.OK
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    """A code-execution provider. Batch-first: results come back in request order.
+
+    Providers never raise for a program's misbehaviour; infrastructure failures of one request
+    become a result with verdict ``SE`` and a ``message``.
+    """
+
+    name: str
+
+    def run(self, requests: Sequence[ExecRequest]) -> list[ExecResult]: ...
+
+    async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]: ...
+
+    def close(self) -> None: ...
+
+
+RewardFunc = Callable[..., "list[float | None] | Awaitable[list[float | None]]"]
+"""TRL's reward protocol: ``f(prompts=..., completions=..., completion_ids=..., **columns)``."""
+
+
+class TestResult(BaseModel):
+    """One test of a judged submission."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    verdict: Verdict
+    score: float = Field(0.0, description="in [0, 1]")
+    time_s: float = 0.0
+    memory_bytes: int = 0
+    message: str = ""
+
+
+class SubtaskResult(BaseModel):
+    name: str
+    points: float
+    score: float = Field(description="fraction in [0, 1]")
+    weighted_score: float
+    tests: list[str] = Field(default_factory=list)
+
+
+class ScoreResult(BaseModel):
+    """Result of scoring one submission on one problem."""
+
+    score: float
+    max_score: float
+    subtasks: list[SubtaskResult] = Field(default_factory=list)
+    tests: list[TestResult] = Field(default_factory=list)
+    compile: dict[str, Any] = Field(default_factory=dict)
+    system_errors: int = Field(0, description="tests whose verdict is SE")
+
+    @property
+    def fraction(self) -> float:
+        return self.score / self.max_score if self.max_score else 0.0
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """Scores a submission on a problem using a sandbox."""
+
+    name: str
+
+    def score(self, problem: Any, source: str, language: str, sandbox: Sandbox) -> ScoreResult: ...
+
+
+@runtime_checkable
+class Benchmark(Protocol):
+    """An evaluation benchmark: rows, prompts, scoring."""
+
+    name: str
+
+    def load(self, *, limit: int | None = None, offline: bool | None = None) -> list[dict[str, Any]]: ...
+
+    def prompt(self, row: dict[str, Any]) -> str | list[dict[str, str]]: ...
+
+    def score(self, row: dict[str, Any], completions: list[str]) -> list[float]: ...
+
+
+@runtime_checkable
+class Trainer(Protocol):
+    """What ``r1 train <name>`` runs: a pydantic config class and ``run(config)``."""
+
+    name: str
+    config_class: type[BaseModel]
+
+    def run(self, config: Any) -> Any: ...
+
+
