@@ -11,7 +11,7 @@ def _text(completion: Any) -> str:
     return "".join(m.get("content", "") for m in completion if m.get("role") == "assistant")
 
 
-def make_brevity_reward(max_chars: int = 1000):  # noqa: ANN201
+def make_brevity_reward(max_chars: int = 1000):
     """Build a brevity reward: ``max(0, 1 - len(text) / max_chars)`` per completion."""
     if max_chars <= 0:
         raise ValueError("max_chars must be positive")

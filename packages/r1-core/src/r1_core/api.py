@@ -19,14 +19,14 @@ from r1_core.protocols import Benchmark, RewardFunc, Sandbox, Scorer, Trainer
 from r1_core.registry import KINDS, Entry
 
 __all__ = [
+    "factory",
+    "get_benchmark",
     "get_reward",
     "get_sandbox",
     "get_scorer",
-    "get_benchmark",
     "get_trainer",
-    "list_plugins",
     "list_entries",
-    "factory",
+    "list_plugins",
     "load_object",
 ]
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from r1_core.errors import ConfigError
 
-__all__ = ["load_config", "read_yaml", "parse_cli_overrides", "validation_message"]
+__all__ = ["load_config", "parse_cli_overrides", "read_yaml", "validation_message"]
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 __all__ = [
-    "R1Error",
     "ConfigError",
     "DataError",
-    "UnknownNameError",
     "DuplicateNameError",
-    "PluginError",
     "MissingExtraError",
-    "SandboxError",
+    "PluginError",
     "ProblemError",
+    "R1Error",
+    "SandboxError",
+    "UnknownNameError",
 ]
 
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_text", "atomic_write_json", "append_jsonl"]
+__all__ = ["append_jsonl", "atomic_write_json", "atomic_write_text"]
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

@@ -25,7 +25,7 @@ from r1_core import hookspecs
 from r1_core.errors import DuplicateNameError, PluginError
 from r1_core.registry import KINDS, Registry
 
-__all__ = ["PluginInfo", "PluginHost", "get_host", "use_host", "reset"]
+__all__ = ["PluginHost", "PluginInfo", "get_host", "reset", "use_host"]
 
 Status = Literal["active", "disabled", "failed"]
 

@@ -13,17 +13,17 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "Verdict",
+    "Benchmark",
     "ExecRequest",
     "ExecResult",
-    "Sandbox",
     "RewardFunc",
-    "Scorer",
+    "Sandbox",
     "ScoreResult",
-    "TestResult",
+    "Scorer",
     "SubtaskResult",
-    "Benchmark",
+    "TestResult",
     "Trainer",
+    "Verdict",
 ]
 
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from r1_core.errors import DuplicateNameError, UnknownNameError
 
-__all__ = ["Entry", "Registry", "Register", "KINDS"]
+__all__ = ["KINDS", "Entry", "Register", "Registry"]
 
 T = TypeVar("T")
 

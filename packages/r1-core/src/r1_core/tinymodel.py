@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-__all__ = ["build_tiny_model", "CHAT_TEMPLATE", "SPECIAL_TOKENS"]
+__all__ = ["CHAT_TEMPLATE", "SPECIAL_TOKENS", "build_tiny_model"]
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>",
                   "<answer>", "</answer>"]
@@ -24,8 +24,7 @@ CHAT_TEMPLATE = (
 
 def _corpus(seed: int) -> list[str]:
     rng = random.Random(seed)
-    words = ("the answer is think step first then so we get sum product of and number "
-             "problem solve code print input return int def for while if else").split()
+    words = ["the", "answer", "is", "think", "step", "first", "then", "so", "we", "get", "sum", "product", "of", "and", "number", "problem", "solve", "code", "print", "input", "return", "int", "def", "for", "while", "if", "else"]
     lines = []
     for _ in range(1500):
         a, b = rng.randint(0, 99), rng.randint(0, 99)

@@ -10,7 +10,7 @@ from r1_core.cli.app import command_group, console, print_json
 from r1_core.registry import KINDS
 
 
-def _lister(kind: str):  # noqa: ANN202
+def _lister(kind: str):
     def list_cmd(json_: bool = typer.Option(False, "--json", help="Print JSON to stdout.")) -> None:
         entries = list_entries(kind)
         if json_:

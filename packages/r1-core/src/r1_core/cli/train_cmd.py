@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
     )
     def train(
         ctx: typer.Context,
-        trainer: str = typer.Argument(None, help="sft | grpo | combined | pipeline (see `r1 trainers list`)."),
+        trainer: str = typer.Argument(None, help="sft | grpo | combined | pipeline (`r1 trainers list`)."),
         config: str = typer.Option(None, "--config", help="YAML file; CLI options override it."),
         show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config and exit."),
         help_: bool = typer.Option(False, "--help", "-h", help="Show the trainer's options and exit."),

@@ -1,0 +1,178 @@
+"""One test per hook spec, plus guards: a hook without a test or without docs fails the suite."""
+
+import inspect
+import re
+from pathlib import Path
+
+import typer
+from r1_core import (
+    ExecRequest,
+    ExecResult,
+    ScoreResult,
+    Verdict,
+    get_benchmark,
+    get_reward,
+    get_sandbox,
+    get_scorer,
+    get_trainer,
+    hookimpl,
+)
+from r1_core.hookspecs import HOOKS
+from r1_core.plugins import PluginHost, use_host
+from r1_core.testing import check_reward_contract
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugins.md"
+
+
+def _host_with(plugin):
+    host = PluginHost(entry_points=False)
+    host.add_plugin(plugin, name="under-test", distribution="r1-under-test", version="9.9")
+    return host
+
+
+def test_hook_r1_register_rewards():
+    def brevity(completions, **kw):
+        return [1.0 / (1 + len(str(c))) for c in completions]
+
+    class P:
+        @hookimpl
+        def r1_register_rewards(self, register):
+            register("brevity", brevity, description="short is good", aliases=["short"])
+
+    with use_host(_host_with(P())):
+        fn = get_reward("short")
+        check_reward_contract(fn, name="brevity")
+        assert fn(completions=["", "abc"]) == [1.0, 0.25]
+
+
+def test_hook_r1_register_sandboxes():
+    class EchoSandbox:
+        name = "echo"
+
+        def __init__(self, prefix: str = ""):
+            self.prefix = prefix
+
+        def run(self, requests):
+            return [ExecResult(verdict=Verdict.OK, stdout=self.prefix + r.stdin, provider="echo")
+                    for r in requests]
+
+        async def arun(self, requests):
+            return self.run(requests)
+
+        def close(self):
+            pass
+
+    class P:
+        @hookimpl
+        def r1_register_sandboxes(self, register):
+            register("echo", EchoSandbox)
+
+    with use_host(_host_with(P())):
+        sb = get_sandbox("echo", prefix=">")
+        assert [r.stdout for r in sb.run([ExecRequest(language="python", source="", stdin="hi")])] == [">hi"]
+
+
+def test_hook_r1_register_scorers():
+    class AllOrNothing:
+        name = "all_or_nothing"
+
+        def score(self, problem, source, language, sandbox):
+            return ScoreResult(score=100.0 if "ok" in source else 0.0, max_score=100.0)
+
+    class P:
+        @hookimpl
+        def r1_register_scorers(self, register):
+            register("all_or_nothing", AllOrNothing())
+
+    with use_host(_host_with(P())):
+        assert get_scorer("all_or_nothing").score(None, "ok", "cpp", None).fraction == 1.0
+
+
+def test_hook_r1_register_benchmarks():
+    class Tiny:
+        name = "tiny"
+
+        def __init__(self, n: int = 2):
+            self.rows = [{"problem": f"{i}+{i}", "answer": str(2 * i)} for i in range(n)]
+
+        def load(self, *, limit=None, offline=None):
+            return self.rows[:limit]
+
+        def prompt(self, row):
+            return row["problem"]
+
+        def score(self, row, completions):
+            return [float(c.strip() == row["answer"]) for c in completions]
+
+    class P:
+        @hookimpl
+        def r1_register_benchmarks(self, register):
+            register("tiny", Tiny)
+
+    with use_host(_host_with(P())):
+        bench = get_benchmark("tiny", n=3)
+        rows = bench.load(limit=2)
+        assert len(rows) == 2 and bench.score(rows[1], ["2", "3"]) == [1.0, 0.0]
+
+
+def test_hook_r1_register_trainers():
+    from pydantic import BaseModel
+
+    class Cfg(BaseModel):
+        steps: int = 1
+
+    class Entry:
+        name = "noop"
+        config_class = Cfg
+
+        def run(self, config):
+            return {"steps": config.steps}
+
+    class P:
+        @hookimpl
+        def r1_register_trainers(self, register):
+            register("noop", Entry())
+
+    with use_host(_host_with(P())):
+        trainer = get_trainer("noop")
+        assert trainer.run(trainer.config_class(steps=4)) == {"steps": 4}
+
+
+def test_hook_r1_register_commands():
+    from r1_core.cli import command_group
+
+    calls = []
+
+    class P:
+        @hookimpl
+        def r1_register_commands(self, cli):
+            group = command_group(cli, "hello", help="greetings")
+
+            @group.command("say")
+            def say(name: str) -> None:
+                calls.append(name)
+
+    cli = typer.Typer()
+    _host_with(P()).register_commands(cli)
+    group = command_group(cli, "hello")
+    typer.main.get_command(cli).main(["hello", "say", "world"], standalone_mode=False)
+    assert calls == ["world"] and group.registered_commands[0].name == "say"
+
+
+def test_every_hook_has_a_test():
+    missing = [name for name in HOOKS if f"test_hook_{name}" not in globals()]
+    assert not missing, f"hooks without a test_hook_<name> test: {missing}"
+
+
+def test_every_hook_is_documented_with_its_signature():
+    text = DOCS.read_text()
+    for name, spec in HOOKS.items():
+        signature = f"{name}({', '.join(inspect.signature(spec).parameters)})"
+        assert f"### `{signature}`" in text, f"docs/plugins.md lacks a section '### `{signature}`'"
+    documented = re.findall(r"^### `(r1_register_\w+)\(", text, flags=re.M)
+    assert sorted(documented) == sorted(HOOKS), "docs/plugins.md documents hooks that do not exist"
+
+
+def test_every_hook_has_a_docstring_with_an_example():
+    for name, spec in HOOKS.items():
+        assert spec.__doc__ and "Example::" in spec.__doc__, name
