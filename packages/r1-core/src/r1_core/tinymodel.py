@@ -24,7 +24,11 @@ CHAT_TEMPLATE = (
 
 def _corpus(seed: int) -> list[str]:
     rng = random.Random(seed)
-    words = ["the", "answer", "is", "think", "step", "first", "then", "so", "we", "get", "sum", "product", "of", "and", "number", "problem", "solve", "code", "print", "input", "return", "int", "def", "for", "while", "if", "else"]
+    words = [
+        "the", "answer", "is", "think", "step", "first", "then", "so", "we", "get", "sum",
+        "product", "of", "and", "number", "problem", "solve", "code", "print", "input",
+        "return", "int", "def", "for", "while", "if", "else",
+    ]
     lines = []
     for _ in range(1500):
         a, b = rng.randint(0, 99), rng.randint(0, 99)
