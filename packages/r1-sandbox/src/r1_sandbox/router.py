@@ -1,0 +1,306 @@
+"""The ``router`` sandbox provider: a client of one or more ``r1 sandbox serve`` routers.
+
+A batch is cut into chunks that go to whichever healthy router has the most free capacity (as
+reported by ``GET /health``), so every router given is used (open-r1 configured router URLs and
+then never forwarded them). Retries are safe because an execution is a pure function of its
+request: a refused (429) or unreachable router is retried with backoff, elsewhere when possible.
+A chunk that still fails comes back as ``SE`` results with the reason, counted in
+:attr:`RouterSandbox.stats` and logged — never a silent reward of 0, never a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+from r1_core.errors import ConfigError
+from r1_core.protocols import ExecRequest, ExecResult, Verdict
+
+__all__ = ["URLS_ENV", "RouterSandbox"]
+
+URLS_ENV = "R1_ROUTER_URLS"
+TOKEN_ENV = "R1_ROUTER_TOKEN"
+log = logging.getLogger("r1.router")
+
+
+class _Refused(Exception):
+    """The router answered but did not run the chunk (429, 5xx): retry later or elsewhere."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class _BadResponse(Exception):
+    """The router answered with a 5xx or something that is not a result list: a failed attempt."""
+
+
+@dataclass
+class _Router:
+    url: str
+    capacity: int = 64
+    concurrency: int = 1
+    healthy: bool = True
+    error: str = ""
+
+
+class _Dispatch:
+    """Per-call view of router load: chunks wait here until some router has room for them."""
+
+    def __init__(self, routers: list[_Router]) -> None:
+        self.routers = routers
+        self.in_flight = {r.url: 0 for r in routers}
+        self.room = asyncio.Condition()
+
+    def _free(self, router: _Router) -> int:
+        return router.capacity - self.in_flight[router.url]
+
+    def _pick(self, n: int, avoid: _Router | None) -> _Router | None:
+        healthy = [r for r in self.routers if r.healthy] or self.routers
+        others = [r for r in healthy if r is not avoid] or healthy
+        best = max(others, key=self._free)
+        return best if self._free(best) >= n or self.in_flight[best.url] == 0 else None
+
+    async def acquire(self, n: int, avoid: _Router | None) -> _Router:
+        async with self.room:
+            while (router := self._pick(n, avoid)) is None:
+                await self.room.wait()
+            self.in_flight[router.url] += n
+            return router
+
+    async def release(self, router: _Router, n: int) -> None:
+        async with self.room:
+            self.in_flight[router.url] -= n
+            self.room.notify_all()
+
+
+@dataclass
+class RouterStats:
+    """Counters since the provider was created (read them to surface router trouble)."""
+
+    executions: int = 0
+    system_errors: int = 0
+    retries: int = 0
+    refused: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def _normalise(url: str) -> str:
+    url = url.strip().rstrip("/")
+    return url if "://" in url else f"http://{url}"
+
+
+def _parse_urls(urls: str | Sequence[str] | None) -> list[str]:
+    if urls is None:
+        urls = os.environ.get(URLS_ENV, "")
+    if isinstance(urls, str):
+        urls = urls.replace(";", ",").split(",")
+    parsed = [_normalise(u) for u in urls if u and u.strip()]
+    if not parsed:
+        raise ConfigError("sandbox 'router' needs at least one router URL",
+                          f"pass urls=[...] (reward config: code_provider_urls) or set {URLS_ENV}="
+                          "host1:8000,host2:8000")
+    return list(dict.fromkeys(parsed))
+
+
+class RouterSandbox:
+    """Runs batches on remote ``r1 sandbox serve`` routers.
+
+    Args:
+        urls: router addresses (``host:port`` or full URLs); default ``$R1_ROUTER_URLS``
+            (comma-separated).
+        token: bearer token; default ``$R1_ROUTER_TOKEN``.
+        chunk_size: most requests sent in one HTTP call (also capped by each router's capacity).
+        retries: further attempts for a chunk after a connection failure or a lost router.
+        backoff_s: first retry delay; doubles each attempt (with jitter), capped at 5 s.
+        queue_wait_s: how long a chunk may keep being refused with 429 before it becomes ``SE``.
+        connect_timeout_s: TCP connect and health-check timeout.
+        grace_s: slack added to the time a chunk may take before the call is abandoned.
+        health_interval_s: how often router health and capacity are re-read.
+    """
+
+    name = "router"
+    tier = "remote"
+
+    def __init__(self, urls: str | Sequence[str] | None = None, *, token: str | None = None,
+                 chunk_size: int = 16, retries: int = 3, backoff_s: float = 0.2,
+                 queue_wait_s: float = 600.0, connect_timeout_s: float = 5.0, grace_s: float = 60.0,
+                 health_interval_s: float = 10.0) -> None:
+        if chunk_size < 1 or retries < 0:
+            raise ConfigError(f"sandbox 'router': chunk_size must be >= 1 and retries >= 0 "
+                              f"(got {chunk_size}, {retries})")
+        self.urls = _parse_urls(urls)
+        self.token = token if token is not None else (os.environ.get(TOKEN_ENV) or None)
+        self.chunk_size = chunk_size
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.queue_wait_s = queue_wait_s
+        self.connect_timeout_s = connect_timeout_s
+        self.grace_s = grace_s
+        self.health_interval_s = health_interval_s
+        self.stats = RouterStats()
+        self._routers = [_Router(u) for u in self.urls]
+        self._checked_at = -float("inf")
+        self._lock = threading.Lock()
+
+    # -- public protocol ------------------------------------------------------------------------
+
+    def run(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.arun(requests))
+        # called from inside an event loop (e.g. a notebook): run on a private loop in a thread
+        box: list[list[ExecResult]] = []
+        thread = threading.Thread(target=lambda: box.append(asyncio.run(self.arun(requests))))
+        thread.start()
+        thread.join()
+        return box[0]
+
+    async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        if not requests:
+            return []
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
+        async with httpx.AsyncClient(headers=headers, limits=limits, trust_env=False) as client:
+            await self._refresh_health(client)
+            dispatch = _Dispatch(self._routers)
+            chunks = self._chunks(list(requests))
+            parts = await asyncio.gather(*(self._run_chunk(client, dispatch, c) for c in chunks))
+        results = [r for part in parts for r in part]
+        self._count(results)
+        return results
+
+    def close(self) -> None:
+        """Nothing to release: connections live only for the duration of one call."""
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _chunks(self, requests: list[ExecRequest]) -> list[list[ExecRequest]]:
+        # no larger than the smallest router's capacity, so any router can take any chunk
+        size = max(1, min([self.chunk_size] + [r.capacity for r in self._routers if r.healthy]))
+        return [requests[i:i + size] for i in range(0, len(requests), size)]
+
+    async def _refresh_health(self, client: httpx.AsyncClient, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self._checked_at < self.health_interval_s:
+            return
+        await asyncio.gather(*(self._check(client, r) for r in self._routers))
+        self._checked_at = time.monotonic()
+        if not any(r.healthy for r in self._routers):
+            errors = "; ".join(f"{r.url}: {r.error}" for r in self._routers)
+            log.warning("no router answers /health: %s", errors)
+
+    async def _check(self, client: httpx.AsyncClient, router: _Router) -> None:
+        try:
+            resp = await client.get(f"{router.url}/health", timeout=self.connect_timeout_s)
+            resp.raise_for_status()
+            body = resp.json()
+            router.capacity = max(1, int(body.get("capacity", router.capacity)))
+            router.concurrency = max(1, int(body.get("max_concurrency", router.concurrency)))
+            router.healthy, router.error = True, ""
+        except (httpx.HTTPError, ValueError, TypeError, AttributeError) as exc:
+            router.healthy, router.error = False, _describe(exc)
+
+    async def _run_chunk(self, client: httpx.AsyncClient, dispatch: _Dispatch,
+                         chunk: list[ExecRequest]) -> list[ExecResult]:
+        attempt, refusals, refused_since = 0, 0, None
+        last: _Router | None = None
+        failures: list[str] = []
+        while True:
+            router = await dispatch.acquire(len(chunk), avoid=last)
+            try:
+                return await self._post(client, router, chunk)
+            except _Refused as exc:  # the router is busy: wait, do not spend a retry
+                self.stats.refused += 1
+                refusals += 1
+                refused_since = refused_since or time.monotonic()
+                if time.monotonic() - refused_since > self.queue_wait_s:
+                    return self._lost(chunk, f"routers stayed full for {self.queue_wait_s:.0f} s ({exc})")
+                delay = min(exc.retry_after or 5.0, self._delay(min(refusals, 5)))
+            except httpx.TimeoutException as exc:
+                if not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+                    router.healthy, router.error = False, _describe(exc)
+                    return self._lost(chunk, f"router {router.url} did not answer in time ({_describe(exc)})")
+                failures.append(f"{router.url}: {_describe(exc)}")
+                router.healthy, router.error = False, _describe(exc)
+                if attempt >= self.retries:
+                    return self._lost(chunk, "router lost: " + "; ".join(failures))
+                attempt += 1
+                delay = self._delay(attempt)
+            except (httpx.TransportError, _BadResponse) as exc:
+                failures.append(f"{router.url}: {_describe(exc)}")
+                router.healthy, router.error = False, _describe(exc)
+                if attempt >= self.retries:
+                    return self._lost(chunk, "router lost: " + "; ".join(failures))
+                attempt += 1
+                delay = self._delay(attempt)
+            finally:
+                await dispatch.release(router, len(chunk))
+            self.stats.retries += 1
+            last = router
+            await asyncio.sleep(delay)
+            if not any(r.healthy for r in self._routers):
+                await self._refresh_health(client, force=True)
+
+    def _delay(self, attempt: int) -> float:
+        return min(5.0, self.backoff_s * 2 ** max(0, attempt - 1)) * (0.5 + random.random())
+
+    def _read_timeout(self, chunk: list[ExecRequest], router: _Router) -> float:
+        # worst case on the router: wait behind a full queue, then run; past that it is hung
+        longest = max(r.effective_wall_limit_s for r in chunk)
+        rounds = router.capacity / router.concurrency + 1
+        return min(longest * rounds + self.grace_s, 24 * 3600.0)
+
+    async def _post(self, client: httpx.AsyncClient, router: _Router,
+                    chunk: list[ExecRequest]) -> list[ExecResult]:
+        timeout = httpx.Timeout(self._read_timeout(chunk, router), connect=self.connect_timeout_s)
+        body = {"requests": [r.model_dump(mode="json", exclude_defaults=True) for r in chunk]}
+        resp = await client.post(f"{router.url}/v1/execute", json=body, timeout=timeout)
+        if resp.status_code in (401, 403):
+            raise ConfigError(f"router {router.url} refused the token ({resp.status_code})",
+                              f"set {TOKEN_ENV} to the token the router was started with")
+        if resp.status_code == 429:
+            raise _Refused(f"{router.url} answered 429", _retry_after(resp))
+        if resp.status_code >= 500:
+            raise _BadResponse(f"HTTP {resp.status_code}: {resp.text[:200]}")
+        if resp.status_code != 200:
+            return self._lost(chunk, f"router {router.url} rejected the batch ({resp.status_code}): "
+                                     f"{resp.text[:300]}")
+        try:
+            results = [ExecResult.model_validate(r) for r in resp.json()["results"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _BadResponse(f"unreadable response: {_describe(exc)[:200]}") from None
+        if len(results) != len(chunk):
+            raise _BadResponse(f"{len(results)} results for {len(chunk)} requests")
+        return results
+
+    def _lost(self, chunk: list[ExecRequest], message: str) -> list[ExecResult]:
+        with self._lock:
+            self.stats.errors[message] = self.stats.errors.get(message, 0) + len(chunk)
+        log.warning("%d executions marked SE: %s", len(chunk), message)
+        return [ExecResult(verdict=Verdict.SE, message=message, provider=self.name, tier=self.tier, id=r.id)
+                for r in chunk]
+
+    def _count(self, results: list[ExecResult]) -> None:
+        with self._lock:
+            self.stats.executions += len(results)
+            self.stats.system_errors += sum(r.verdict == Verdict.SE for r in results)
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    try:
+        return max(0.05, float(resp.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
