@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from r1_core.registry import Register
-
 from r1_core import hookimpl
+from r1_core.registry import Register
 
 
 @hookimpl

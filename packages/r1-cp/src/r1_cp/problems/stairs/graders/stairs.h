@@ -1,0 +1,4 @@
+#pragma once
+#include <vector>
+
+int count_ways(int n, std::vector<int> steps);

@@ -1,0 +1,3 @@
+#include "stairs.h"
+
+int count_ways(int n, std::vector<int> steps) { return n + static_cast<int>(steps.size()); }
