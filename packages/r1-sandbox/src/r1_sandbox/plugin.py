@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from r1_core import factory, hookimpl
 from r1_core.registry import Register
 
-from r1_core import hookimpl
+
+@factory
+def _router(**config: Any) -> Any:
+    from r1_sandbox.router import RouterSandbox
+    return RouterSandbox(**config)
+
+
+@factory
+def _e2b(**config: Any) -> Any:
+    from r1_sandbox.e2b import E2BSandbox
+    return E2BSandbox(**config)
+
+
+@factory
+def _morph(**config: Any) -> Any:
+    from r1_sandbox.morph import MorphSandbox
+    return MorphSandbox(**config)
 
 
 @hookimpl
 def r1_register_sandboxes(register: Register) -> None:
-    """Filled in as features land."""
-    del register
+    register("router", _router, description="client of `r1 sandbox serve` routers (urls or R1_ROUTER_URLS)")
+    register("e2b", _e2b, description="E2B cloud sandboxes, no internet (e2b extra, E2B_API_KEY)")
+    register("morph", _morph, description="Morph Cloud instances (morph extra, MORPH_API_KEY)")
+
+
+@hookimpl
+def r1_register_commands(cli: Any) -> None:
+    from r1_core.cli.app import command_group
+
+    from r1_sandbox.server import register_serve_command
+
+    group = command_group(cli, "sandbox", help="Run code in a sandbox, or serve a sandbox over HTTP.")
+    register_serve_command(group)

@@ -189,10 +189,11 @@ class RouterSandbox:
         return [requests[i:i + size] for i in range(0, len(requests), size)]
 
     async def _refresh_health(self, client: httpx.AsyncClient, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self._checked_at < self.health_interval_s:
+        interval = 1.0 if force else self.health_interval_s  # forced: at most once a second
+        if time.monotonic() - self._checked_at < interval:
             return
+        self._checked_at = time.monotonic()  # before the checks, so concurrent chunks do not repeat them
         await asyncio.gather(*(self._check(client, r) for r in self._routers))
-        self._checked_at = time.monotonic()
         if not any(r.healthy for r in self._routers):
             errors = "; ".join(f"{r.url}: {r.error}" for r in self._routers)
             log.warning("no router answers /health: %s", errors)

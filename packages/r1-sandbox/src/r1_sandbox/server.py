@@ -28,9 +28,9 @@ __all__ = [
     "TOKEN_ENV",
     "ExecuteRequest",
     "ExecuteResponse",
+    "RunningRouter",
     "build_app",
     "register_serve_command",
-    "RunningRouter",
     "running_router",
     "serve",
 ]
