@@ -42,8 +42,9 @@ def compare_tokens(output: str, expected: str) -> Judgement:
     return Judgement(Verdict.WA, 0.0, "output differs from the expected output")
 
 
-def checker_request(checker: Checker, test_input: str, output: str, expected: str, *,
-                    tag: str | None = None) -> ExecRequest:
+def checker_request(
+    checker: Checker, test_input: str, output: str, expected: str, *, tag: str | None = None
+) -> ExecRequest:
     """The sandbox request that runs ``checker`` on one output (all three files in its work dir)."""
     contents = {"input": test_input, "output": output, "expected": expected}
     return ExecRequest(

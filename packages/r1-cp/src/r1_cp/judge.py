@@ -26,14 +26,17 @@ LANGUAGES = ("cpp", "python")
 class Judge:
     """Judges one submission on one problem; results are cached by test name."""
 
-    def __init__(self, problem: Problem, source: str, language: str, sandbox: Sandbox, *,
-                 patch: bool = True) -> None:
+    def __init__(
+        self, problem: Problem, source: str, language: str, sandbox: Sandbox, *, patch: bool = True
+    ) -> None:
         if language not in LANGUAGES:
             raise ConfigError(f"unsupported language {language!r}", f"use one of: {', '.join(LANGUAGES)}")
         has_grader = any(p.endswith((".cpp", ".cc")) for p in problem.grader_files)
         if has_grader and language != "cpp":
-            raise ProblemError(f"problem {problem.name!r} has a C++ grader; a {language} solution cannot "
-                               "link with it", "submit C++ (--language cpp)")
+            raise ProblemError(
+                f"problem {problem.name!r} has a C++ grader; a {language} solution cannot link with it",
+                "submit C++ (--language cpp)",
+            )
         self.problem = problem
         self.language = language
         self.sandbox = sandbox
@@ -73,23 +76,34 @@ class Judge:
         if problem.io == "file":
             files[f"{problem.file_name}.in"] = test.input
             stdin, read_files = "", [f"{problem.file_name}.out"]
-        return ExecRequest(language=self.language, source=self.source, stdin=stdin, files=files,
-                           read_files=read_files, time_limit_s=problem.time_limit,
-                           memory_limit_mb=problem.memory_limit, id=name)
+        return ExecRequest(
+            language=self.language,
+            source=self.source,
+            stdin=stdin,
+            files=files,
+            read_files=read_files,
+            time_limit_s=problem.time_limit,
+            memory_limit_mb=problem.memory_limit,
+            id=name,
+        )
 
     def _execute(self, names: Sequence[str]) -> list[ExecResult]:
         if not names:
             return []
         results = self.sandbox.run([self._request(n) for n in names])
         if len(results) != len(names):
-            raise RuntimeError(f"sandbox {self.sandbox.name!r} returned {len(results)} results "
-                               f"for {len(names)} requests")
+            raise RuntimeError(
+                f"sandbox {self.sandbox.name!r} returned {len(results)} results for {len(names)} requests"
+            )
         return results
 
     def _record_compile(self, result: ExecResult) -> None:
-        self.compile = {"verdict": "CE" if result.verdict == Verdict.CE else "OK",
-                        "output": result.compile_output, "time_s": result.compile_time_s,
-                        "cached": result.cached_compile}
+        self.compile = {
+            "verdict": "CE" if result.verdict == Verdict.CE else "OK",
+            "output": result.compile_output,
+            "time_s": result.compile_time_s,
+            "cached": result.cached_compile,
+        }
         if result.verdict == Verdict.CE:
             self._fail_compile(result.compile_output or result.message, Verdict.CE)
 
@@ -99,8 +113,12 @@ class Judge:
 
     def _ce_result(self, name: str) -> TestResult:
         assert self._compile_failed is not None
-        return TestResult(name=name, verdict=self._compile_failed.verdict, score=0.0,
-                          message=self._compile_failed.message[:500])
+        return TestResult(
+            name=name,
+            verdict=self._compile_failed.verdict,
+            score=0.0,
+            message=self._compile_failed.message[:500],
+        )
 
     # -- judging outputs ------------------------------------------------------------------------
 
@@ -116,8 +134,11 @@ class Judge:
             if res.verdict != Verdict.OK:
                 self._store(name, res, Judgement(res.verdict, 0.0, res.message or res.stderr[:300]))
             elif output is None:
-                self._store(name, res, Judgement(Verdict.WA, 0.0,
-                                                 f"the program wrote no {self.problem.file_name}.out"))
+                self._store(
+                    name,
+                    res,
+                    Judgement(Verdict.WA, 0.0, f"the program wrote no {self.problem.file_name}.out"),
+                )
             elif self.problem.checker is None:
                 self._store(name, res, compare_tokens(output, self.problem.test(name).output))
             else:
@@ -128,8 +149,10 @@ class Judge:
     def _run_checker(self, items: list[tuple[str, ExecResult, str]]) -> None:
         checker = self.problem.checker
         assert checker is not None
-        requests = [checker_request(checker, self.problem.test(n).input, out, self.problem.test(n).output,
-                                    tag=n) for n, _, out in items]
+        requests = [
+            checker_request(checker, self.problem.test(n).input, out, self.problem.test(n).output, tag=n)
+            for n, _, out in items
+        ]
         # the first checker run compiles the checker; the rest reuse the sandbox's compile cache
         results = self.sandbox.run(requests[:1])
         if len(requests) > 1:
@@ -138,6 +161,11 @@ class Judge:
             self._store(name, res, interpret_checker(chk))
 
     def _store(self, name: str, res: ExecResult, judgement: Judgement) -> None:
-        self.results[name] = TestResult(name=name, verdict=judgement.verdict, score=judgement.score,
-                                        time_s=round(res.cpu_time_s, 4), memory_bytes=res.peak_memory_bytes,
-                                        message=judgement.message)
+        self.results[name] = TestResult(
+            name=name,
+            verdict=judgement.verdict,
+            score=judgement.score,
+            time_s=round(res.cpu_time_s, 4),
+            memory_bytes=res.peak_memory_bytes,
+            message=judgement.message,
+        )

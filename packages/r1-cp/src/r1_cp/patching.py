@@ -13,10 +13,17 @@ __all__ = ["patch_code", "patch_cpp", "patch_python"]
 
 _PY_RULES: list[tuple[re.Pattern[str], str]] = [
     # ABCs moved to collections.abc in 3.3 and left collections in 3.10
-    (re.compile(r"\bfrom collections import (Mapping|MutableMapping|Sequence|MutableSequence|Iterable|"
-                r"Callable|Hashable|Set|MutableSet)\b"), r"from collections.abc import \1"),
-    (re.compile(r"\bcollections\.(Mapping|MutableMapping|Sequence|Iterable|Callable|Hashable)\b"),
-     r"collections.abc.\1"),
+    (
+        re.compile(
+            r"\bfrom collections import (Mapping|MutableMapping|Sequence|MutableSequence|Iterable|"
+            r"Callable|Hashable|Set|MutableSet)\b"
+        ),
+        r"from collections.abc import \1",
+    ),
+    (
+        re.compile(r"\bcollections\.(Mapping|MutableMapping|Sequence|Iterable|Callable|Hashable)\b"),
+        r"collections.abc.\1",
+    ),
     (re.compile(r"^import imp$", re.M), "import importlib as imp"),
     (re.compile(r"\basyncio\.async\("), "asyncio.ensure_future("),
     (re.compile(r"\binspect\.getargspec\("), "inspect.getfullargspec("),

@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+import typer
 from r1_core import hookimpl
 from r1_core.registry import Register
 
 
 @hookimpl
 def r1_register_scorers(register: Register) -> None:
-    """Filled in as features land."""
-    del register
+    from r1_cp.scorers import CodeforcesScorer, IOIScorer, USACOScorer
+
+    register("ioi", IOIScorer, description="IOI: subtask = min over tests x points, skip after a zero")
+    register(
+        "codeforces",
+        CodeforcesScorer,
+        description="Codeforces: all tests, checkers, pass_fail / partial / weighted_sum",
+    )
+    register("usaco", USACOScorer, description="USACO: equal-weight tests, stdio or file I/O, 1000 points")
+
+
+@hookimpl
+def r1_register_benchmarks(register: Register) -> None:
+    from r1_core import factory
+
+    from r1_cp.benchmarks import codeforces_benchmark, ioi_benchmark, usaco_benchmark
+
+    register(
+        "ioi", factory(ioi_benchmark), description="bundled IOI-style problems (r1-cp), fraction of points"
+    )
+    register(
+        "codeforces",
+        factory(codeforces_benchmark),
+        description="bundled Codeforces-style problems (r1-cp), pass/fail",
+    )
+    register(
+        "usaco",
+        factory(usaco_benchmark),
+        description="bundled USACO-style problems (r1-cp), fraction of 1000",
+    )
+
+
+@hookimpl
+def r1_register_commands(cli: typer.Typer) -> None:
+    from r1_cp.cli import register
+
+    register(cli)

@@ -54,8 +54,10 @@ class Checker(BaseModel):
     language: Literal["python", "cpp"]
     source: str
     filename: str = "checker"
-    args: list[CheckerArg] = Field(default_factory=lambda: ["input", "output", "expected"],
-                                   description="argument order; testlib's is input output expected")
+    args: list[CheckerArg] = Field(
+        default_factory=lambda: ["input", "output", "expected"],
+        description="argument order; testlib's is input output expected",
+    )
 
 
 class ProblemSpec(BaseModel):
@@ -157,13 +159,17 @@ def _read_spec(directory: Path) -> ProblemSpec:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise _fail(directory, f"problem.yaml is not valid YAML: {getattr(exc, 'problem', exc)}",
-                    "fix the syntax") from None
+        raise _fail(
+            directory, f"problem.yaml is not valid YAML: {getattr(exc, 'problem', exc)}", "fix the syntax"
+        ) from None
     if not isinstance(data, dict):
         raise _fail(directory, "problem.yaml must be a mapping", "see docs/problems.md")
     if "scorer" in data and data["scorer"] not in SCORERS:
-        raise _fail(directory, f"unknown scorer {data['scorer']!r} in problem.yaml",
-                    f"use one of: {', '.join(SCORERS)}")
+        raise _fail(
+            directory,
+            f"unknown scorer {data['scorer']!r} in problem.yaml",
+            f"use one of: {', '.join(SCORERS)}",
+        )
     try:
         return ProblemSpec.model_validate(data)
     except ValidationError as exc:
@@ -179,18 +185,27 @@ def _read_tests(directory: Path) -> list[TestCase]:
     for inp in inputs:
         out = inp.with_suffix(".out")
         if not out.is_file():
-            raise _fail(directory, f"test {inp.stem!r} has no expected output tests/{out.name}",
-                        "add the .out file or remove the .in file")
-        tests.append(TestCase(name=inp.stem, input=inp.read_text(encoding="utf-8"),
-                              output=out.read_text(encoding="utf-8")))
+            raise _fail(
+                directory,
+                f"test {inp.stem!r} has no expected output tests/{out.name}",
+                "add the .out file or remove the .in file",
+            )
+        tests.append(
+            TestCase(
+                name=inp.stem, input=inp.read_text(encoding="utf-8"), output=out.read_text(encoding="utf-8")
+            )
+        )
     return tests
 
 
 def _read_file(directory: Path, rel: str, role: str) -> str:
     path = directory / rel
     if not path.is_file():
-        raise _fail(directory, f"{role} file {rel!r} named in problem.yaml does not exist",
-                    f"add {rel} or remove it from problem.yaml")
+        raise _fail(
+            directory,
+            f"{role} file {rel!r} named in problem.yaml does not exist",
+            f"add {rel} or remove it from problem.yaml",
+        )
     return path.read_text(encoding="utf-8")
 
 
@@ -201,8 +216,12 @@ def _read_checker(directory: Path, spec: ProblemSpec) -> Checker | None:
     if language is None:
         raise _fail(directory, f"checker {spec.checker!r} must be a .py or .cpp file", "rename it")
     source = _read_file(directory, spec.checker, "checker")
-    return Checker(language=language, source=source, filename=Path(spec.checker).name,  # type: ignore[arg-type]
-                   args=spec.checker_args)
+    return Checker(
+        language=language,
+        source=source,
+        filename=Path(spec.checker).name,  # type: ignore[arg-type]
+        args=spec.checker_args,
+    )
 
 
 def load_problem(path: str | Path) -> Problem:

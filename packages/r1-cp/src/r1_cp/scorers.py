@@ -20,20 +20,28 @@ __all__ = ["CodeforcesScorer", "IOIScorer", "USACOScorer", "score_tests"]
 
 def _check_kind(problem: Problem, scorer: str) -> None:
     if not isinstance(problem, Problem):
-        raise ProblemError(f"scorer {scorer!r} needs an r1_cp.Problem, got {type(problem).__name__}",
-                           "load it with r1_cp.load_problem(DIR) or problem_from_row(row, kind)")
+        raise ProblemError(
+            f"scorer {scorer!r} needs an r1_cp.Problem, got {type(problem).__name__}",
+            "load it with r1_cp.load_problem(DIR) or problem_from_row(row, kind)",
+        )
 
 
-def _result(judge: Judge, subtasks: list[SubtaskResult], score: float, max_score: float,
-            tests: list[TestResult]) -> ScoreResult:
-    return ScoreResult(score=score, max_score=max_score, subtasks=subtasks, tests=tests,
-                       compile=judge.compile,
-                       system_errors=sum(t.verdict == Verdict.SE for t in tests))
+def _result(
+    judge: Judge, subtasks: list[SubtaskResult], score: float, max_score: float, tests: list[TestResult]
+) -> ScoreResult:
+    return ScoreResult(
+        score=score,
+        max_score=max_score,
+        subtasks=subtasks,
+        tests=tests,
+        compile=judge.compile,
+        system_errors=sum(t.verdict == Verdict.SE for t in tests),
+    )
 
 
 def _chunks(names: Sequence[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(names), size):
-        yield list(names[i:i + size])
+        yield list(names[i : i + size])
 
 
 class IOIScorer:
@@ -49,8 +57,9 @@ class IOIScorer:
 
     name = "ioi"
 
-    def __init__(self, skip_after_zero: bool = True, test_batch_size: int | None = None,
-                 patch_code: bool = True) -> None:
+    def __init__(
+        self, skip_after_zero: bool = True, test_batch_size: int | None = None, patch_code: bool = True
+    ) -> None:
         self.skip_after_zero = skip_after_zero
         self.test_batch_size = test_batch_size
         self.patch_code = patch_code
@@ -86,9 +95,15 @@ class IOIScorer:
             # a test never run (skipped after a zero) counts as 0: the subtask's minimum is 0 anyway
             frac = min((judge.results[n].score if n in judge.results else 0.0) for n in names)
             frac = round(frac, problem.score_precision)
-            subtasks.append(SubtaskResult(name=sub.name, points=sub.points, score=frac,
-                                          weighted_score=round(frac * sub.points, problem.score_precision),
-                                          tests=names))
+            subtasks.append(
+                SubtaskResult(
+                    name=sub.name,
+                    points=sub.points,
+                    score=frac,
+                    weighted_score=round(frac * sub.points, problem.score_precision),
+                    tests=names,
+                )
+            )
         tests = [judge.results[n] for n in order if n in judge.results]
         total = round(sum(s.weighted_score for s in subtasks), problem.score_precision)
         return _result(judge, subtasks, total, sum(s.points for s in subtasks), tests)
@@ -110,11 +125,15 @@ class CodeforcesScorer:
     name = "codeforces"
     MODES = ("pass_fail", "partial", "weighted_sum")
 
-    def __init__(self, scoring_mode: Literal["pass_fail", "partial", "weighted_sum"] | None = None,
-                 patch_code: bool = True) -> None:
+    def __init__(
+        self,
+        scoring_mode: Literal["pass_fail", "partial", "weighted_sum"] | None = None,
+        patch_code: bool = True,
+    ) -> None:
         if scoring_mode is not None and scoring_mode not in self.MODES:
-            raise ConfigError(f"unknown codeforces scoring_mode {scoring_mode!r}",
-                              f"use one of: {', '.join(self.MODES)}")
+            raise ConfigError(
+                f"unknown codeforces scoring_mode {scoring_mode!r}", f"use one of: {', '.join(self.MODES)}"
+            )
         self.scoring_mode = scoring_mode
         self.patch_code = patch_code
 
@@ -125,11 +144,19 @@ class CodeforcesScorer:
         tests = score_tests(judge, problem)
         passed = sum(t.score for t in tests) / len(tests)
         all_pass = float(all(t.verdict == Verdict.AC for t in tests))
-        score, max_score = {"pass_fail": (all_pass, 1.0), "partial": (passed, 1.0),
-                            "weighted_sum": (all_pass + 0.1 * passed, 1.1)}[mode]
+        score, max_score = {
+            "pass_fail": (all_pass, 1.0),
+            "partial": (passed, 1.0),
+            "weighted_sum": (all_pass + 0.1 * passed, 1.1),
+        }[mode]
         score = round(score, 6)
-        sub = SubtaskResult(name=mode, points=max_score, score=round(score / max_score, 6),
-                            weighted_score=score, tests=[t.name for t in tests])
+        sub = SubtaskResult(
+            name=mode,
+            points=max_score,
+            score=round(score / max_score, 6),
+            weighted_score=score,
+            tests=[t.name for t in tests],
+        )
         return _result(judge, [sub], score, max_score, tests)
 
 
@@ -148,6 +175,11 @@ class USACOScorer:
         tests = score_tests(judge, problem)
         frac = sum(t.score for t in tests) / len(tests)
         score = round(frac * self.MAX_SCORE, 2)
-        sub = SubtaskResult(name="all", points=self.MAX_SCORE, score=round(frac, 6),
-                            weighted_score=score, tests=[t.name for t in tests])
+        sub = SubtaskResult(
+            name="all",
+            points=self.MAX_SCORE,
+            score=round(frac, 6),
+            weighted_score=score,
+            tests=[t.name for t in tests],
+        )
         return _result(judge, [sub], score, self.MAX_SCORE, tests)

@@ -1,0 +1,69 @@
+"""CP benchmarks over the bundled problems: ``ioi``, ``codeforces`` and ``usaco``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from r1_core.api import get_sandbox
+from r1_core.protocols import Sandbox
+
+from r1_cp.dataset import dataset_rows
+from r1_cp.rows import problem_from_row
+from r1_cp.submission import extract_code, score_submission
+
+__all__ = ["CPBenchmark"]
+
+
+class CPBenchmark:
+    """Rows = the bundled problems of one scorer; a completion scores its fraction of the max score.
+
+    Args:
+        kind: ``ioi``, ``codeforces`` or ``usaco``.
+        sandbox: provider name used to run submissions (``local`` by default).
+    """
+
+    def __init__(self, kind: str, sandbox: str = "local") -> None:
+        self.kind = kind
+        self.name = kind
+        self.sandbox_name = sandbox
+        self._sandbox: Sandbox | None = None
+
+    def load(self, *, limit: int | None = None, offline: bool | None = None) -> list[dict[str, Any]]:
+        """The bundled rows (there is no Hub source for these sample problems, so ``offline`` is moot)."""
+        del offline
+        rows = dataset_rows(self.kind)
+        return rows[:limit] if limit is not None else rows
+
+    def prompt(self, row: dict[str, Any]) -> str:
+        return str(row["prompt"])
+
+    def score(self, row: dict[str, Any], completions: list[str]) -> list[float]:
+        problem = problem_from_row(row, self.kind)  # type: ignore[arg-type]
+        if self._sandbox is None:
+            self._sandbox = get_sandbox(self.sandbox_name)
+        scores = []
+        for completion in completions:
+            code, language = extract_code(completion)
+            if not code.strip():
+                scores.append(0.0)
+                continue
+            result = score_submission(problem, code, language, self._sandbox)
+            scores.append(result.fraction)
+        return scores
+
+    def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+
+
+def ioi_benchmark(**config: Any) -> CPBenchmark:
+    return CPBenchmark("ioi", **config)
+
+
+def codeforces_benchmark(**config: Any) -> CPBenchmark:
+    return CPBenchmark("codeforces", **config)
+
+
+def usaco_benchmark(**config: Any) -> CPBenchmark:
+    return CPBenchmark("usaco", **config)
