@@ -1,0 +1,107 @@
+"""A math-verify worker process: ``python -m r1_rewards.math_worker``.
+
+math-verify enforces its timeouts with ``signal.alarm``, which only works on a process's main
+thread; here every item runs on this process's main thread, and the parent kills the whole
+process when an item hangs in C code (huge integer powers) where no signal can interrupt it.
+
+Protocol (multiprocessing Connections over stdin/stdout): the worker sends ``("ready", None)``,
+then for each received list of ``(index, gold, answer, boxed, inner_timeout)`` sends one
+``(index, outcome)`` per item, where outcome is 1.0, 0.0, None (gold unparseable) or
+``"error: ..."``. ``None`` as a message ends the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["judge", "main"]
+
+_ANSWER_CONFIG: Any = None
+_GOLD_CACHE: dict[tuple[str, int], Any] = {}
+
+
+def _answer_config() -> Any:
+    global _ANSWER_CONFIG
+    if _ANSWER_CONFIG is None:
+        from latex2sympy2_extended import NormalizationConfig
+        from math_verify import LatexExtractionConfig
+
+        # open-r1's answer extraction: LaTeX only, boxed first, no anchor-less guessing.
+        _ANSWER_CONFIG = [LatexExtractionConfig(
+            normalization_config=NormalizationConfig(nits=False, malformed_operators=False,
+                                                     basic_latex=True, boxed="all", units=True),
+            boxed_match_priority=0, try_extract_without_anchor=False)]
+    return _ANSWER_CONFIG
+
+
+def _parse_gold(gold: str, timeout: int) -> Any:
+    from math_verify import parse
+
+    key = (gold, timeout)
+    if key not in _GOLD_CACHE:  # a group of G completions shares one gold answer
+        if len(_GOLD_CACHE) > 4096:
+            _GOLD_CACHE.clear()
+        _GOLD_CACHE[key] = parse(gold, extraction_mode="first_match", parsing_timeout=timeout)
+    return _GOLD_CACHE[key]
+
+
+def judge(gold: str, answer: str, boxed: tuple[str, ...], timeout: int = 5) -> float | None:
+    """1.0 if every distinct boxed answer (or, with at most one, the answer text) equals ``gold``.
+
+    ``None`` when the gold answer cannot be parsed: the sample cannot be judged.
+    """
+    from math_verify import parse, verify
+
+    gold_parsed = _parse_gold(gold, timeout)
+    if not gold_parsed:
+        return None
+    candidates = [f"\\boxed{{{b}}}" for b in boxed] if len(boxed) > 1 else [answer]
+    for text in candidates:
+        parsed = parse(text, extraction_config=_answer_config(), extraction_mode="first_match",
+                       parsing_timeout=timeout)
+        if not parsed or not verify(gold_parsed, parsed, timeout_seconds=timeout):
+            return 0.0
+    return 1.0
+
+
+def _quiet() -> None:
+    warnings.simplefilter("ignore")
+    for name in ("math_verify", "latex2sympy2_extended"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def main() -> None:
+    # Take the real stdout for the protocol; anything printed by libraries goes to stderr.
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    inbox = Connection(0, writable=False)
+    outbox = Connection(out_fd, readable=False)
+    _quiet()
+    import math_verify  # noqa: F401  (import before "ready" so item timeouts exclude it)
+
+    _answer_config()
+    outbox.send(("ready", None))
+    while True:
+        try:
+            batch = inbox.recv()
+        except EOFError:
+            return
+        if batch is None:
+            return
+        for index, gold, answer, boxed, timeout in batch:
+            try:
+                outcome: Any = judge(gold, answer, tuple(boxed), timeout)
+            except BaseException as exc:  # math-verify's TimeoutException is a BaseException
+                if isinstance(exc, KeyboardInterrupt | SystemExit):
+                    raise
+                outcome = f"error: {type(exc).__name__}: {exc}"[:300]
+            outbox.send((index, outcome))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The ``repetition_penalty`` reward: penalise repeated word n-grams."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+from r1_core.api import factory
+from r1_core.errors import MissingExtraError
+
+from r1_rewards.completions import completion_text
+from r1_rewards.config import RewardConfig, parse_config
+
+__all__ = ["repetition_penalty", "word_ngrams"]
+
+
+class RepetitionConfig(RewardConfig):
+    ngram_size: int = Field(3, ge=1)
+    max_penalty: float = Field(-1.0, le=0)
+    language: Literal["en", "zh"] = "en"
+
+
+def _words(text: str, language: str) -> list[str]:
+    if language == "zh":
+        try:
+            import jieba  # type: ignore[import-not-found]
+        except ImportError:
+            raise MissingExtraError("jieba (needed by repetition_penalty language='zh')",
+                                    "jieba") from None
+        return [w for w in jieba.lcut(text) if w.strip()]
+    return text.lower().split()
+
+
+def word_ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
+@factory
+def repetition_penalty(**config: Any) -> Any:
+    """Build ``repetition_penalty``: ``(1 − unique/total) × max_penalty`` over word n-grams.
+
+    ``en`` lower-cases and splits on whitespace, ``zh`` segments with jieba. Fewer words than
+    ``ngram_size`` (or an empty text) gives 0.0. Defaults ``ngram_size=3``, ``max_penalty=-1``;
+    ``max_penalty`` must be ≤ 0.
+    """
+    cfg = parse_config(RepetitionConfig, "repetition_penalty", config)
+
+    def repetition_penalty(completions: list[Any], **kwargs: Any) -> list[float | None]:
+        out: list[float | None] = []
+        for c in completions:
+            grams = word_ngrams(_words(completion_text(c), cfg.language), cfg.ngram_size)
+            out.append((1.0 - len(set(grams)) / len(grams)) * cfg.max_penalty + 0.0 if grams else 0.0)
+        return out
+
+    return repetition_penalty
