@@ -21,8 +21,9 @@ class EchoSandbox:
     name = "echo"
     tier = "fake"
 
-    def __init__(self, delay_s: float = 0.0) -> None:
+    def __init__(self, delay_s: float = 0.0, honour_args: bool = True) -> None:
         self.delay_s = delay_s
+        self.honour_args = honour_args
         self.active = 0
         self.peak = 0
         self.calls = 0
@@ -42,7 +43,8 @@ class EchoSandbox:
                 raise RuntimeError("provider exploded")
             if request.source == "hang":
                 await asyncio.sleep(3600)
-            await asyncio.sleep(float(request.args[0]) if request.args else self.delay_s)
+            delay = float(request.args[0]) if request.args and self.honour_args else self.delay_s
+            await asyncio.sleep(delay)
             return ExecResult(verdict=Verdict.OK, exit_code=0, stdout=f"{request.id}:{request.stdin}",
                               provider=self.name, tier=self.tier, id=request.id)
         finally:

@@ -55,7 +55,7 @@ def _with_cell_value(source: str) -> tuple[str, bool]:
     """Rewrite a trailing expression statement so its repr lands in :data:`VALUE_FILE`."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return source, False
     last = tree.body[-1] if tree.body else None
     # col_offset 0: the expression owns its line (not `a = 1; f()`), so it can be cut out whole
