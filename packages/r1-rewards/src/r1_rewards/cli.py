@@ -15,7 +15,7 @@ from r1_rewards.calling import call_reward
 from r1_rewards.doctor import check_reward
 from r1_rewards.rows import read_rows, reward_kwargs
 
-__all__ = ["register_commands", "parse_reward_options"]
+__all__ = ["parse_reward_options", "register_commands"]
 
 RewardOpt = Annotated[list[str], typer.Option("--reward", "-r", help="reward name (repeatable)")]
 InputOpt = Annotated[Path, typer.Option("--input", "-i", help="JSONL rows: completion + dataset columns")]

@@ -52,6 +52,8 @@ def gold_completion(reward: str, row: dict[str, Any]) -> str | None:
         return wrap.format(f"```{lang}\nprint(1)\n```" if reward == "code_format" else "42")
     code = row.get("gold_solution") or row.get("reference_solution") or row.get("gold_standard_solution")
     if (reward in CODE or reward in {"ioi", "codeforces", "usaco"}) and code:
+        if str(code).lstrip().startswith("```"):
+            return str(code)  # already a fenced answer (r1-cp's dataset rows)
         info = row.get("verification_info")
         lang = row.get("language") or (info.get("language") if isinstance(info, dict) else None)
         lang = canonical_language(lang, "python" if reward in CODE else "cpp")
