@@ -1,0 +1,182 @@
+"""Training data: loading (Hub, local files, bundled sets), mixtures and chat formatting.
+
+Dataset names understood everywhere a dataset is named:
+
+- ``bundled:math`` — ~50 math word problems shipped with r1-core (``prompt``, ``solution``,
+  ``completion`` demonstrations), fitting the ``accuracy`` / ``format`` / ``tag_count`` rewards;
+- ``bundled:ioi`` / ``bundled:codeforces`` / ``bundled:usaco`` — r1-cp's sample problems;
+- a local ``.jsonl`` / ``.json`` / ``.parquet`` / ``.csv`` file, a directory written by
+  ``Dataset.save_to_disk`` or a directory of such files;
+- anything else is a Hub id for ``datasets.load_dataset``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from r1_core.errors import DataError, MissingExtraError
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+    from r1_core.training.config import RunOptions
+
+__all__ = ["BUNDLED_DIR", "load_dataset_named", "load_train_dataset", "to_prompt_dataset", "to_sft_dataset"]
+
+BUNDLED_DIR = Path(__file__).parent / "data"
+_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+CP_SETS = ("ioi", "codeforces", "usaco")
+
+
+def _bundled(name: str) -> Dataset:
+    from datasets import Dataset
+
+    if name in CP_SETS:
+        try:
+            from r1_cp import dataset_rows
+        except ImportError:
+            raise MissingExtraError(f"r1-cp (needed for the bundled {name} problems)", "r1-cp") from None
+        return Dataset.from_list(list(dataset_rows(name)))
+    path = BUNDLED_DIR / f"{name}.jsonl"
+    if not path.is_file():
+        known = sorted([p.stem for p in BUNDLED_DIR.glob("*.jsonl")] + list(CP_SETS))
+        raise DataError(f"no bundled dataset {name!r}", f"bundled sets: {', '.join(known)}")
+    return _from_files([path], "train")
+
+
+def _from_files(files: list[Path], split: str) -> Dataset:
+    from datasets import load_dataset
+
+    kinds = {_FORMATS.get(f.suffix) for f in files}
+    if None in kinds or len(kinds) != 1:
+        raise DataError(f"cannot read {', '.join(map(str, files))}",
+                        "use .jsonl, .json, .parquet or .csv files")
+    try:
+        return load_dataset(kinds.pop(), data_files=[str(f) for f in files], split="train")
+    except Exception as exc:  # datasets raises many types for malformed files
+        raise DataError(f"cannot read {files[0]}: {str(exc).splitlines()[0]}", "fix the file") from None
+
+
+def load_dataset_named(name: str, config: str | None = None, split: str = "train") -> Dataset:
+    """One split of a dataset named as described in the module docstring."""
+    if name.startswith("bundled:"):
+        return _bundled(name.partition(":")[2])
+    path = Path(name)
+    if path.is_file():
+        return _from_files([path], split)
+    if path.is_dir():
+        return _from_dir(path, split)
+    return _from_hub(name, config, split)
+
+
+def _from_dir(path: Path, split: str) -> Dataset:
+    from datasets import DatasetDict, load_from_disk
+
+    if (path / "dataset_info.json").is_file() or (path / "dataset_dict.json").is_file():
+        loaded = load_from_disk(str(path))
+        if isinstance(loaded, DatasetDict):
+            if split not in loaded:
+                raise DataError(f"{path} has no split {split!r} (has {', '.join(loaded)})",
+                                "set --dataset-train-split")
+            return loaded[split]
+        return loaded
+    files = sorted(f for f in path.iterdir() if f.suffix in _FORMATS and split in f.stem) or sorted(
+        f for f in path.iterdir() if f.suffix in _FORMATS)
+    if not files:
+        raise DataError(f"{path} holds no dataset files", "use .jsonl, .json, .parquet or .csv files")
+    return _from_files(files, split)
+
+
+def _from_hub(name: str, config: str | None, split: str) -> Dataset:
+    from datasets import load_dataset
+
+    try:
+        return load_dataset(name, config, split=split)
+    except Exception as exc:  # offline, unknown id, bad config: all mean "cannot get it"
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"cannot load dataset {name!r} (split {split!r}): {first[:200]}",
+                        "pass a local file/dir or bundled:<name>; the Hub may be unreachable") from None
+
+
+def load_train_dataset(opts: RunOptions, default: str) -> Dataset:
+    """The training split from ``dataset_name`` or ``dataset_mixture`` (or ``default``)."""
+    from datasets import concatenate_datasets
+
+    mixture = opts.dataset_mixture
+    if mixture is None:
+        ds = load_dataset_named(opts.dataset_name or default, opts.dataset_config, opts.dataset_train_split)
+    else:
+        parts = []
+        for src in mixture.datasets:
+            part = load_dataset_named(src.id, src.config, src.split)
+            if src.columns:
+                missing = [c for c in src.columns if c not in part.column_names]
+                if missing:
+                    raise DataError(f"dataset {src.id!r} has no column(s) {missing}",
+                                    f"it has: {', '.join(part.column_names)}")
+                part = part.select_columns(src.columns)
+            if src.weight is not None:
+                # open-r1 semantics: the weight is the fraction of this source to keep.
+                part = part.shuffle(seed=mixture.seed).select(range(int(len(part) * src.weight)))
+            parts.append(part)
+        try:
+            ds = concatenate_datasets(parts).shuffle(seed=mixture.seed)
+        except ValueError as exc:
+            raise DataError(f"datasets of the mixture do not align: {exc}",
+                            "select the same columns with `columns:`") from None
+        if mixture.test_split_size:
+            ds = ds.train_test_split(test_size=mixture.test_split_size, seed=mixture.seed)["train"]
+    if opts.max_train_samples is not None:
+        ds = ds.select(range(min(opts.max_train_samples, len(ds))))
+    if len(ds) == 0:
+        raise DataError("the training dataset is empty", "check --dataset and its split")
+    return ds
+
+
+def _prompt_column(ds: Dataset, wanted: str) -> str:
+    for col in (wanted, "problem", "question"):
+        if col in ds.column_names:
+            return col
+    raise DataError(f"the dataset has no prompt column {wanted!r}",
+                    f"set --dataset-prompt-column to one of: {', '.join(ds.column_names)}")
+
+
+def _messages(system: str | None, turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if system and not (turns and turns[0].get("role") == "system"):
+        return [{"role": "system", "content": system}, *turns]
+    return turns
+
+
+def to_prompt_dataset(ds: Dataset, prompt_column: str, system_prompt: str | None) -> Dataset:
+    """Rows with a conversational ``prompt`` (system + user turns); other columns stay for the rewards."""
+    col = _prompt_column(ds, prompt_column)
+
+    def convert(row: dict[str, Any]) -> dict[str, Any]:
+        value = row[col]
+        turns = value if isinstance(value, list) else [{"role": "user", "content": str(value)}]
+        return {"prompt": _messages(system_prompt, turns)}
+
+    drop = [c for c in ("messages",) if c in ds.column_names]
+    if col != "prompt" and "prompt" in ds.column_names:
+        drop.append("prompt")
+    return ds.map(convert, remove_columns=drop)
+
+
+def to_sft_dataset(ds: Dataset, opts: RunOptions, completion_column: str) -> Dataset:
+    """Rows with chat ``messages`` (system prompt added), from messages or prompt + completion columns."""
+    if "messages" in ds.column_names:
+        return ds.map(lambda r: {"messages": _messages(opts.system_prompt, r["messages"])},
+                      remove_columns=[c for c in ds.column_names if c != "messages"])
+    prompt = _prompt_column(ds, opts.dataset_prompt_column)
+    answer = next((c for c in (completion_column, "solution", "response") if c in ds.column_names), None)
+    if answer is None:
+        raise DataError(f"the dataset has no 'messages' column and no answer column {completion_column!r}",
+                        f"set --completion-column to one of: {', '.join(ds.column_names)}")
+
+    def convert(row: dict[str, Any]) -> dict[str, Any]:
+        turns = [{"role": "user", "content": str(row[prompt])},
+                 {"role": "assistant", "content": str(row[answer])}]
+        return {"messages": _messages(opts.system_prompt, turns)}
+
+    return ds.map(convert, remove_columns=ds.column_names)

