@@ -146,6 +146,12 @@ class Problem(BaseModel):
         return [p for p in self.grader_files if p.endswith((".h", ".hpp"))]
 
 
+def describe_validation_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(x) for x in err["loc"])
+    return f"{where}: {err['msg']}" if where else str(err["msg"]).removeprefix("Value error, ")
+
+
 def _fail(directory: Path, what: str, hint: str) -> ProblemError:
     return ProblemError(f"problem {str(directory)!r}: {what}", hint)
 
@@ -173,7 +179,9 @@ def _read_spec(directory: Path) -> ProblemSpec:
     try:
         return ProblemSpec.model_validate(data)
     except ValidationError as exc:
-        raise _fail(directory, f"problem.yaml: {validation_message(exc)}", "see docs/problems.md") from None
+        raise _fail(
+            directory, validation_message(exc, ProblemSpec, "problem.yaml"), "see docs/problems.md"
+        ) from None
 
 
 def _read_tests(directory: Path) -> list[TestCase]:
@@ -240,4 +248,4 @@ def load_problem(path: str | Path) -> Problem:
     try:
         return Problem.model_validate(fields)
     except ValidationError as exc:
-        raise _fail(directory, validation_message(exc), "see docs/problems.md") from None
+        raise _fail(directory, describe_validation_error(exc), "see docs/problems.md") from None

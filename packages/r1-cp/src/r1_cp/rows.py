@@ -19,10 +19,9 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from r1_core.config import validation_message
 from r1_core.errors import ProblemError
 
-from r1_cp.problem import CHECKER_LANGUAGES, Checker, Problem, Subtask, TestCase
+from r1_cp.problem import CHECKER_LANGUAGES, Checker, Problem, Subtask, TestCase, describe_validation_error
 
 __all__ = ["Kind", "problem_from_row", "problem_to_row", "problem_to_rows"]
 
@@ -199,7 +198,7 @@ def problem_from_row(row: Mapping[str, Any], kind: Kind) -> Problem:
         return _ioi_from_row(row) if kind == "ioi" else _stdio_from_row(row, kind)
     except ValidationError as exc:
         raise ProblemError(
-            f"{kind} row {row.get('id')!r}: {validation_message(exc)}",
+            f"{kind} row {row.get('id')!r}: {describe_validation_error(exc)}",
             "fix the row's columns (see docs/problems.md)",
         ) from None
     except (KeyError, TypeError, ValueError) as exc:
