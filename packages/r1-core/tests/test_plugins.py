@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from plantedplugins import plant, r1
-from r1_core import DuplicateNameError, UnknownNameError, get_reward, hookimpl, list_plugins
+from r1_core import DuplicateNameError, PluginError, UnknownNameError, get_reward, hookimpl, list_plugins
 from r1_core.plugins import PluginHost, use_host
 
 BROKEN = "raise ImportError('boom: a dependency is missing')\n"
@@ -138,7 +138,8 @@ def test_factory_gets_config_and_plain_objects_refuse_it(r1_register):
         get_reward("scaled", bogus=1)
 
 
-def test_a_plugin_failing_inside_its_hook_is_isolated():
+def test_a_plugin_failing_inside_its_hook_is_isolated(monkeypatch):
+    monkeypatch.delenv("R1_STRICT_PLUGINS", raising=False)
     class Bad:
         @hookimpl
         def r1_register_rewards(self, register):
@@ -156,6 +157,11 @@ def test_a_plugin_failing_inside_its_hook_is_isolated():
         infos = {p.name: p for p in list_plugins()}
         assert infos["bad"].status == "failed" and "bad hook" in infos["bad"].error
         assert infos["good"].provides == {"rewards": ["fine"]}
+    monkeypatch.setenv("R1_STRICT_PLUGINS", "1")
+    strict = PluginHost(entry_points=False)
+    strict.add_plugin(Bad(), name="bad")
+    with use_host(strict), pytest.raises(PluginError, match="bad hook"):
+        list_plugins()
 
 
 def test_import_r1_core_does_not_import_torch():
