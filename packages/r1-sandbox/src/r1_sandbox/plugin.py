@@ -9,6 +9,12 @@ from r1_core.registry import Register
 
 
 @factory
+def _local(**config: Any) -> Any:
+    from r1_sandbox.local import LocalSandbox
+    return LocalSandbox(**config)
+
+
+@factory
 def _router(**config: Any) -> Any:
     from r1_sandbox.router import RouterSandbox
     return RouterSandbox(**config)
@@ -28,6 +34,8 @@ def _morph(**config: Any) -> Any:
 
 @hookimpl
 def r1_register_sandboxes(register: Register) -> None:
+    register("local", _local,
+             description="this machine: cgroup + bubblewrap + seccomp + unprivileged uid (default)")
     register("router", _router, description="client of `r1 sandbox serve` routers (urls or R1_ROUTER_URLS)")
     register("e2b", _e2b, description="E2B cloud sandboxes, no internet (e2b extra, E2B_API_KEY)")
     register("morph", _morph, description="Morph Cloud instances (morph extra, MORPH_API_KEY)")
@@ -37,7 +45,9 @@ def r1_register_sandboxes(register: Register) -> None:
 def r1_register_commands(cli: Any) -> None:
     from r1_core.cli.app import command_group
 
+    from r1_sandbox.cli import register_local_commands
     from r1_sandbox.server import register_serve_command
 
     group = command_group(cli, "sandbox", help="Run code in a sandbox, or serve a sandbox over HTTP.")
     register_serve_command(group)
+    register_local_commands(group)

@@ -1,0 +1,239 @@
+"""Per-execution cgroups: memory and process limits, CPU accounting, kill-all.
+
+Supports the pure cgroup-v2 layout (a delegated subtree with ``memory`` and ``pids``) and the
+hybrid layout of our CI machines, where ``memory``/``pids`` live in v1 hierarchies and the
+controller-less v2 hierarchy (``/sys/fs/cgroup/unified``) still offers ``cgroup.kill`` and
+``cpu.stat``. A run group is never reused; groups that stay busy while the kernel reaps
+zombies are retried by a janitor thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["CgroupLayout", "RunCgroup", "detect_layout", "sweep_stale"]
+
+ROOT = Path("/sys/fs/cgroup")
+PARENT = "r1-sandbox"
+
+
+@dataclass(frozen=True)
+class CgroupLayout:
+    """Where run groups are created (the three parents coincide on a pure v2 host)."""
+
+    kind: str  # "v2" or "hybrid"
+    memory: Path  # parent of run groups for the memory controller
+    pids: Path
+    v2: Path  # parent of run groups in the v2 hierarchy (cpu.stat, cgroup.kill)
+
+    def parents(self) -> list[Path]:
+        return list(dict.fromkeys((self.memory, self.pids, self.v2)))
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(value)
+
+
+def _v2_controllers(path: Path) -> set[str]:
+    try:
+        return set((path / "cgroup.controllers").read_text().split())
+    except OSError:
+        return set()
+
+
+def detect_layout(root: Path = ROOT) -> CgroupLayout:
+    """Create (or reuse) our parent groups; raise OSError when cgroups are unusable here."""
+    if {"memory", "pids"} <= _v2_controllers(root):
+        parent = root / PARENT
+        parent.mkdir(exist_ok=True)
+        # the root group is exempt from the no-internal-process rule, our parent has no processes
+        _write(root / "cgroup.subtree_control", "+memory +pids")
+        _write(parent / "cgroup.subtree_control", "+memory +pids")
+        return CgroupLayout("v2", parent, parent, parent)
+    memory, pids = root / "memory", root / "pids"
+    if not (memory / "memory.limit_in_bytes").exists() or not (pids / "cgroup.procs").exists():
+        raise OSError(f"no usable cgroup memory/pids controllers under {root}")
+    unified = root / "unified"
+    if not (unified / "cgroup.procs").exists():  # needed for cpu.stat and cgroup.kill
+        raise OSError(f"hybrid cgroups without a v2 hierarchy at {unified}")
+    v2 = unified / PARENT
+    for parent in (memory / PARENT, pids / PARENT, v2):
+        parent.mkdir(exist_ok=True)
+    return CgroupLayout("hybrid", memory / PARENT, pids / PARENT, v2)
+
+
+class RunCgroup:
+    """The cgroups of one execution: create with limits, enter from the child, measure, kill, remove."""
+
+    def __init__(self, layout: CgroupLayout, name: str, *, memory_bytes: int, pids_max: int) -> None:
+        self.layout = layout
+        self.dirs = [parent / name for parent in layout.parents()]
+        try:
+            for d in self.dirs:
+                d.mkdir()
+            self._limit(memory_bytes, pids_max)
+        except BaseException:
+            self.remove()
+            raise
+        self.procs_files = [str(d / "cgroup.procs") for d in self.dirs]
+
+    @property
+    def _mem(self) -> Path:
+        return self.layout.memory / self.dirs[0].name
+
+    @property
+    def _pids(self) -> Path:
+        return self.layout.pids / self.dirs[0].name
+
+    @property
+    def _v2(self) -> Path:
+        return self.layout.v2 / self.dirs[0].name
+
+    def _limit(self, memory_bytes: int, pids_max: int) -> None:
+        if self.layout.kind == "v2":
+            _write(self._mem / "memory.max", str(memory_bytes))
+            with contextlib.suppress(OSError):
+                _write(self._mem / "memory.swap.max", "0")
+        else:
+            _write(self._mem / "memory.limit_in_bytes", str(memory_bytes))
+            memsw = self._mem / "memory.memsw.limit_in_bytes"
+            if memsw.exists():  # no swapping out of the limit
+                _write(memsw, str(memory_bytes))
+        _write(self._pids / "pids.max", str(pids_max))
+
+    def enter(self) -> None:
+        """Move the calling process in; async-signal-safe enough for a fork child (plain writes)."""
+        for path in self.procs_files:
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.write(fd, b"0")
+            finally:
+                os.close(fd)
+
+    def cpu_time_s(self) -> float:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in (self._v2 / "cpu.stat").read_text().splitlines():
+                if line.startswith("usage_usec"):
+                    return int(line.split()[1]) / 1e6
+        return 0.0
+
+    def peak_memory_bytes(self) -> int:
+        names = ("memory.peak",) if self.layout.kind == "v2" else ("memory.max_usage_in_bytes",)
+        for name in names:
+            with contextlib.suppress(OSError, ValueError):
+                return int((self._mem / name).read_text())
+        return 0
+
+    def oom_kills(self) -> int:
+        name = "memory.events" if self.layout.kind == "v2" else "memory.oom_control"
+        with contextlib.suppress(OSError):
+            for line in (self._mem / name).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        return 0
+
+    def pids_refused(self) -> int:
+        with contextlib.suppress(OSError, ValueError):
+            for line in (self._pids / "pids.events").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "max":
+                    return int(value)
+        return 0
+
+    def kill(self) -> None:
+        """Kill every process of the run, including ``setsid`` escapees."""
+        if (self._v2 / "cgroup.kill").exists():
+            with contextlib.suppress(OSError):
+                _write(self._v2 / "cgroup.kill", "1")
+                return
+        for _ in range(100):  # v1 only: no atomic kill, repeat until nobody is left to fork
+            pids = self._pids_in()
+            if not pids:
+                return
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.001)
+
+    def _pids_in(self) -> list[int]:
+        try:
+            return [int(x) for x in (self._pids / "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
+    def remove(self) -> bool:
+        """rmdir every group; False when one is still busy (zombies awaiting their reaper)."""
+        ok = True
+        for d in self.dirs:
+            try:
+                d.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                ok = False
+        return ok
+
+
+class Janitor:
+    """Retries removal of run groups that were busy right after their run."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[float, RunCgroup]] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def adopt(self, group: RunCgroup) -> None:
+        with self._lock:
+            self._pending.append((time.monotonic() + 120, group))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="r1-sandbox-janitor", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(0.25)
+            with self._lock:
+                now = time.monotonic()
+                keep = []
+                for deadline, group in self._pending:
+                    group.kill()
+                    if not group.remove() and now < deadline:
+                        keep.append((deadline, group))
+                self._pending = keep
+                if not keep:
+                    self._thread = None
+                    return
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+
+JANITOR = Janitor()
+
+
+def sweep_stale(layout: CgroupLayout) -> int:
+    """Remove run groups left by supervisors that died (names start with their pid)."""
+    removed = 0
+    for parent in layout.parents():
+        with contextlib.suppress(OSError):
+            for child in parent.iterdir():
+                if not child.is_dir():
+                    continue
+                pid = child.name.split("-", 1)[0]
+                if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                    with contextlib.suppress(OSError, ValueError):
+                        for proc in (child / "cgroup.procs").read_text().split():
+                            with contextlib.suppress(ProcessLookupError):
+                                os.kill(int(proc), signal.SIGKILL)
+                        child.rmdir()
+                        removed += 1
+    return removed

@@ -1,0 +1,87 @@
+"""``r1 sandbox run`` and ``r1 sandbox doctor`` (the local sandbox from the command line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from r1_core.errors import DataError, SandboxError
+
+__all__ = ["register_local_commands"]
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{what} {path} does not exist", "check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {what} {path}: {exc}", "pass a readable UTF-8 text file") from None
+
+
+def register_local_commands(group: typer.Typer) -> None:
+    @group.command("run")
+    def run(
+        file: Path = typer.Argument(..., help="program source file"),
+        language: str = typer.Option(..., "--language", "-l", help="python, cpp or c"),
+        stdin: Path | None = typer.Option(None, "--stdin", help="file fed to the program's stdin"),
+        time_limit: float = typer.Option(2.0, "--time-limit", help="CPU seconds", min=0.001),
+        memory_limit: int = typer.Option(256, "--memory-limit", help="MB for the whole process tree", min=1),
+        json_out: bool = typer.Option(False, "--json", help="print the ExecResult as JSON"),
+    ) -> None:
+        """Run one program in the local sandbox and print its result."""
+        from r1_core.cli.app import console, print_json
+        from r1_core.protocols import ExecRequest
+
+        from r1_sandbox.languages import LANGUAGES
+        from r1_sandbox.languages import language as find_language
+        from r1_sandbox.local import LocalSandbox
+
+        if find_language(language) is None:
+            raise SandboxError(f"unknown language {language!r} (r1 sandbox run --language)",
+                               f"use one of {', '.join(LANGUAGES)}")
+        request = ExecRequest(language=language, source=_read(file, "source file"),
+                              stdin=_read(stdin, "stdin file") if stdin else "", time_limit_s=time_limit,
+                              memory_limit_mb=memory_limit, id=file.name)
+        with LocalSandbox(max_workers=1) as sandbox:
+            result = sandbox.run([request])[0]
+        if json_out:
+            print_json(result.model_dump(mode="json"))
+        else:
+            console.print(f"{result.verdict.value}  cpu {result.cpu_time_s:.3f} s"
+                          f"  wall {result.wall_time_s:.3f} s"
+                          f"  memory {result.peak_memory_bytes / 2**20:.1f} MiB  tier {result.tier}"
+                          + (f"  ({result.message})" if result.message else ""), markup=False)
+            for title, text in (("compile output", result.compile_output), ("stdout", result.stdout),
+                                ("stderr", result.stderr)):
+                if text:
+                    console.print(f"--- {title}", markup=False)
+                    console.print(text.rstrip("\n"), markup=False)
+        raise typer.Exit(0 if result.verdict.value == "OK" else 1)
+
+    @group.command("doctor")
+    def doctor(json_out: bool = typer.Option(False, "--json", help="machine-readable report")) -> None:
+        """Show which isolation layers and tiers the local sandbox finds on this machine."""
+        from r1_core.cli.app import console, print_json
+
+        from r1_sandbox.config import LocalSandboxConfig
+        from r1_sandbox.probe import probe
+
+        report = probe(LocalSandboxConfig())
+        data = report.to_dict()
+        if json_out:
+            print_json(data)
+        else:
+            console.print(f"root: {data['root']}  sandbox uid: {data['sandbox_uid']}  "
+                          f"cgroup layout: {data['cgroup_layout']}", markup=False)
+            console.print("layers:", markup=False)
+            for name, status in data["layers"].items():
+                console.print(f"  {name:<10} {status}", markup=False)
+            console.print("tiers:", markup=False)
+            for name, status in data["tiers"].items():
+                console.print(f"  {name:<10} {status}", markup=False)
+            best = data["best_tier"]
+            console.print(f"best tier: {best or 'none'}" + ("" if best == "strict" else
+                          "  (weak: needs allow_weak=True or R1_SANDBOX_ALLOW_WEAK=1)" if best else ""),
+                          markup=False)
+        raise typer.Exit(0 if data["best_tier"] else 1)

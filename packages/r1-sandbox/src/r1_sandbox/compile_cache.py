@@ -1,0 +1,84 @@
+"""Compile once per (language, compiler, flags, source, code files): binaries cached on disk.
+
+A batch of 50 requests with the same source compiles once: a per-key lock makes concurrent
+requests wait for the first compilation, and later batches (or processes) find the binary on
+disk. Failed compilations are remembered in memory for the life of the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Build", "CompileCache", "compile_key"]
+
+
+@dataclass(frozen=True)
+class Build:
+    """Result of compiling one submission."""
+
+    ok: bool
+    binary: Path | None = None
+    output: str = ""
+    time_s: float = 0.0
+    cached: bool = False
+    system_error: str = ""  # the sandbox failed while compiling: SE, not CE
+
+
+def compile_key(language: str, compiler: str, flags: list[str], source: str, code: dict[str, str]) -> str:
+    blob = json.dumps([language, compiler, flags, source, sorted(code.items())], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class CompileCache:
+    """Binaries under ``<root>/<key>/prog``; readable (not writable) by the sandbox uid."""
+
+    def __init__(self, root: Path, failures_kept: int = 4096) -> None:
+        self.root = root
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._failed: OrderedDict[str, Build] = OrderedDict()
+        self._failures_kept = failures_kept
+        self.compilations = 0  # counted for tests and benchmarks: cache hits do not add
+
+    def lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def lookup(self, key: str) -> Build | None:
+        binary = self.root / key / "prog"
+        if binary.is_file():
+            return Build(ok=True, binary=binary, cached=True)
+        with self._guard:
+            failed = self._failed.get(key)
+        if failed is not None:
+            return Build(ok=False, output=failed.output, cached=True)
+        return None
+
+    def store(self, key: str, build: Build, produced: Path | None) -> Build:
+        """Keep a finished build: move the produced binary into place atomically."""
+        with self._guard:
+            self.compilations += 1
+        if not build.ok or produced is None:
+            if not build.system_error:  # a sandbox failure may not repeat: do not remember it
+                with self._guard:
+                    self._failed[key] = build
+                    while len(self._failed) > self._failures_kept:
+                        self._failed.popitem(last=False)
+            return build
+        final = self.root / key
+        tmp = self.root / f".{key}.{os.getpid()}.{threading.get_ident()}"
+        tmp.mkdir(parents=True, mode=0o755)
+        shutil.copyfile(produced, tmp / "prog")
+        os.chmod(tmp / "prog", 0o755)
+        try:
+            os.rename(tmp, final)
+        except OSError:  # another process stored the same key first
+            shutil.rmtree(tmp, ignore_errors=True)
+        return Build(ok=True, binary=final / "prog", output=build.output, time_s=build.time_s)

@@ -1,0 +1,50 @@
+"""Configuration of the local sandbox (``get_sandbox("local", **config)`` keys)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["LocalSandboxConfig", "TierName", "default_cache_dir"]
+
+TierName = Literal["auto", "strict", "namespaces", "rlimits"]
+
+
+def default_cache_dir() -> Path:
+    """``$R1_CACHE_DIR`` or ``~/.cache/r1`` (the sandbox keeps its files in ``<dir>/sandbox``)."""
+    env = os.environ.get("R1_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "r1"
+
+
+class LocalSandboxConfig(BaseModel):
+    """Every knob of :class:`~r1_sandbox.local.LocalSandbox`; defaults suit reward computation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_workers: int | None = Field(None, ge=1, description="concurrent executions; default = CPU cores")
+    tier: TierName = Field("auto", description="isolation tier; auto = the strongest the probe finds")
+    allow_weak: bool = Field(False,
+                             description="accept a tier weaker than strict (also R1_SANDBOX_ALLOW_WEAK=1)")
+    uid: int = Field(65534, ge=1, description="unprivileged uid programs run as (when started as root)")
+    gid: int = Field(65534, ge=1, description="gid programs run as (when started as root)")
+    python: str = Field("/usr/bin/python3", description="interpreter for python; must be world-readable")
+    cxx: str = Field("/usr/bin/g++", description="C++ compiler")
+    cc: str = Field("/usr/bin/gcc", description="C compiler")
+    bwrap: str = Field("bwrap", description="bubblewrap executable")
+    cache_dir: Path | None = Field(None,
+                                    description="compile cache and PCH; default $R1_CACHE_DIR or ~/.cache/r1")
+    work_root: Path | None = Field(None, description="per-run work dirs; default a tmpfs (/dev/shm)")
+    pids_max: int = Field(64, ge=4, description="processes + threads per execution")
+    file_size_mb: int = Field(64, ge=1, description="largest file a program may write")
+    tmpfs_mb: int = Field(64, ge=1, description="size of the private /tmp")
+    open_files: int = Field(256, ge=16, description="RLIMIT_NOFILE")
+    compile_time_limit_s: float = Field(10.0, gt=0, description="CPU seconds for one compilation")
+    compile_wall_limit_s: float = Field(30.0, gt=0, description="wall seconds for one compilation")
+    compile_memory_mb: int = Field(1024, ge=64, description="memory of one compilation")
+    compile_output_bytes: int = Field(64 << 10, ge=1024, description="compiler messages kept (CE text)")
+    precompiled_header: bool = Field(True, description="build and use a precompiled bits/stdc++.h")
+    stderr_hard_limit_bytes: int = Field(8 << 20, ge=1024, description="stderr beyond this is OLE")
+    seccomp: bool = Field(True, description="apply the seccomp deny-list (when available)")

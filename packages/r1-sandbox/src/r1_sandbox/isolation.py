@@ -1,0 +1,137 @@
+"""How one process is started inside an isolation tier: the bwrap command line and the child setup.
+
+A tier is a set of layers, strongest first: a per-run cgroup (memory, pids, CPU accounting,
+kill-all), hard rlimits, an unprivileged uid, bubblewrap namespaces (no network, read-only minimal
+root, private /tmp and /dev, empty environment) and a seccomp deny-list.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from r1_sandbox.cgroup import CgroupLayout, RunCgroup
+
+__all__ = ["BOX", "TIERS", "Isolation", "Limits", "Mount", "bwrap_argv", "child_setup", "program_env",
+           "rlimits"]
+
+BOX = "/box"  # the work dir as the program sees it (bwrap tiers)
+TIERS = ("strict", "namespaces", "rlimits")
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """The layers of a tier, resolved on this machine."""
+
+    tier: str
+    cgroup: CgroupLayout | None
+    uid: int | None  # drop to this uid/gid before exec (None: keep ours, we are not root)
+    gid: int | None
+    bwrap: str | None  # path of bwrap, None: no namespaces
+    seccomp: bytes | None  # BPF program, None: no filter
+
+    @property
+    def layers(self) -> list[str]:
+        names = [("cgroup", self.cgroup), ("uid", self.uid), ("bwrap", self.bwrap), ("seccomp", self.seccomp)]
+        return ["rlimits"] + [n for n, v in names if v is not None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_s: float
+    wall_s: float
+    memory_bytes: int
+    pids: int
+    file_size_bytes: int
+    open_files: int
+    stdout_bytes: int
+    stderr_keep_bytes: int
+    stderr_hard_bytes: int
+    tmpfs_bytes: int = 64 << 20
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path shown read-only (or writable) at ``dest`` inside the sandbox."""
+
+    src: Path
+    dest: str
+    writable: bool = False
+
+
+def program_env(home: str) -> dict[str, str]:
+    """The whole environment a program sees: nothing of the caller's."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
+def _root_links() -> list[str]:
+    """Merged-/usr hosts link /bin, /lib... into /usr; others get read-only binds of the real dirs."""
+    args: list[str] = []
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), f"/{name}"]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), f"/{name}"]
+    return args
+
+
+def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, str], *,
+               tmpfs_bytes: int, seccomp_fd: int | None) -> list[str]:
+    argv = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+            "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
+    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/alternatives"):
+        argv += ["--ro-bind-try", etc, etc]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
+             "--bind", str(box), BOX]
+    for m in mounts:
+        argv += ["--bind" if m.writable else "--ro-bind", str(m.src), m.dest]
+    argv += ["--chdir", BOX, "--remount-ro", "/", "--clearenv"]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
+    return [*argv, "--"]
+
+
+def rlimits(limits: Limits, *, cgroup: bool, uid_dropped: bool) -> list[tuple[int, int, int]]:
+    """Hard limits (soft = hard, so a program cannot raise them back), CPU as a backstop."""
+    cpu = math.ceil(limits.cpu_s) + 1
+    out = [
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+        (resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes),
+        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+        (resource.RLIMIT_CORE, 0, 0),
+        # judges give the whole memory limit to the stack; memory is bounded by the cgroup
+        (resource.RLIMIT_STACK, resource.RLIM_INFINITY, resource.RLIM_INFINITY),
+    ]
+    if not cgroup:
+        out.append((resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes))
+        out[-2] = (resource.RLIMIT_STACK, limits.memory_bytes, limits.memory_bytes)
+        if uid_dropped:  # per-uid and counts unreaped zombies: generous slack (pitfall 2)
+            out.append((resource.RLIMIT_NPROC, limits.pids + 256, limits.pids + 256))
+    return out
+
+
+def child_setup(group: RunCgroup | None, limits: list[tuple[int, int, int]], uid: int | None,
+                gid: int | None, *, new_session: bool) -> Callable[[], None]:
+    """Runs in the forked child before exec: cgroup, rlimits, then drop privileges (in this order:
+    only root may join the groups and set hard limits)."""
+
+    def setup() -> None:
+        if new_session:
+            os.setsid()
+        if group is not None:
+            group.enter()
+        for res, soft, hard in limits:
+            resource.setrlimit(res, (soft, hard))
+        if uid is not None and gid is not None:
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+
+    return setup

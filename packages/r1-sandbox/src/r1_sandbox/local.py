@@ -1,0 +1,249 @@
+"""``LocalSandbox``: run programs on this machine, isolated, batch-first.
+
+Semantics other packages rely on:
+
+* ``run(requests)`` returns one :class:`ExecResult` per request, in order; ``arun`` is its async
+  twin. At most ``max_workers`` (default: CPU cores) programs run at once.
+* ``ExecRequest.files`` are placed in the work dir before compiling/running. For C/C++ every
+  ``*.cpp`` (``*.c``) among them is compiled and linked with ``source`` (IOI graders) and headers
+  are includable; other files are runtime data. For Python they are importable modules or data.
+* ``ExecRequest.args`` are passed to the program (checkers: ``checker input.txt output.txt
+  expected.txt`` with those three in ``files``).
+* ``ExecRequest.read_files`` that the program created come back in ``ExecResult.files`` (capped at
+  ``output_limit_bytes`` each; links are not followed).
+* Compilation runs inside the sandbox. A compile error is ``CE`` with ``compile_output``. A binary
+  is cached by (language, compiler, flags, source, code files): the same submission compiles once
+  (``cached_compile=True`` on hits), across batches and processes. ``bits/stdc++.h`` is
+  precompiled once per machine and flag set.
+* ``time_limit_s`` is CPU time summed over all processes and threads; the wall limit is a backstop
+  (default ``3 × time + 1``). ``memory_limit_mb`` bounds the whole process tree (tmpfs files
+  included). stdout above ``output_limit_bytes`` is ``OLE``; stderr is truncated to
+  ``stderr_limit_bytes`` (``OLE`` only above ``stderr_hard_limit_bytes``).
+* A failure of the sandbox itself is ``SE`` with ``message`` — never charged to the program. The
+  sandbox never raises for a program's behaviour; invalid requests raise ``SandboxError`` before
+  anything runs.
+* ``ExecResult.provider`` is ``"local"``, ``tier`` the isolation tier (``strict`` by default;
+  weaker tiers need ``allow_weak=True`` or ``R1_SANDBOX_ALLOW_WEAK=1``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from r1_core.errors import ConfigError, SandboxError
+from r1_core.protocols import ExecRequest, ExecResult, Verdict
+
+from r1_sandbox.compile_cache import Build, CompileCache, compile_key
+from r1_sandbox.config import LocalSandboxConfig
+from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
+from r1_sandbox.languages import BINARY, LANGUAGES, PCH_MOUNT, Language, language
+from r1_sandbox.pch import PrecompiledHeaders, uses_bits_header
+from r1_sandbox.probe import WEAKNESS, ProbeReport, cache_dir_for, probe
+from r1_sandbox.supervise import execute
+from r1_sandbox.verdicts import decide
+from r1_sandbox.workdir import WorkDir, check_relative, default_work_root, read_back
+
+__all__ = ["LocalSandbox"]
+
+log = logging.getLogger("r1.sandbox")
+
+
+class LocalSandbox:
+    """The ``local`` sandbox provider (see the module docstring for its contract)."""
+
+    name = "local"
+
+    def __init__(self, config: LocalSandboxConfig | None = None, **options: Any) -> None:
+        try:
+            self.config = config or LocalSandboxConfig(**options)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "config"
+            raise ConfigError(f"local sandbox option {where}: {first['msg']}",
+                              f"valid options: {', '.join(LocalSandboxConfig.model_fields)}") from None
+        self.report: ProbeReport = probe(self.config)
+        self.isolation: Isolation = self._choose_tier()
+        owner = (self.isolation.uid, self.isolation.gid) if self.isolation.uid is not None else None
+        self._owner = owner if owner is None else (int(owner[0]), int(owner[1]))
+        self.work_root = self.config.work_root or default_work_root()
+        cache = cache_dir_for(self.config, self.isolation.uid)
+        self.compile_cache = CompileCache(cache / "bin")
+        self.headers = PrecompiledHeaders(cache / "pch", self._owner)
+        self._pool = ThreadPoolExecutor(max_workers=self.config.max_workers or os.cpu_count() or 1,
+                                        thread_name_prefix="r1-sandbox")
+
+    @property
+    def tier(self) -> str:
+        return self.isolation.tier
+
+    def _choose_tier(self) -> Isolation:
+        wanted = self.config.tier
+        tier = self.report.best if wanted == "auto" else wanted
+        if tier is None or self.report.tiers.get(tier) != "ok":
+            why = "; ".join(f"{t}: {self.report.tiers.get(t)}" for t in TIERS)
+            raise SandboxError(f"local sandbox: isolation tier {wanted!r} is not available here ({why})",
+                               "install bubblewrap and python3-seccomp, run as root, see `r1 sandbox doctor`")
+        if tier != "strict":
+            allowed = self.config.allow_weak or os.environ.get("R1_SANDBOX_ALLOW_WEAK") == "1"
+            if not allowed:
+                raise SandboxError(
+                    f"local sandbox: only the weak tier {tier!r} is available ({WEAKNESS[tier]}; "
+                    f"strict: {self.report.tiers.get('strict')})",
+                    "fix what `r1 sandbox doctor` reports, or accept it with allow_weak=True "
+                    "or R1_SANDBOX_ALLOW_WEAK=1")
+            message = f"r1 local sandbox runs in the WEAK tier {tier!r}: {WEAKNESS[tier]}"
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+            log.warning(message)
+        return self.report.isolation(tier)
+
+    # ------------------------------------------------------------------ public API
+    def run(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        for req in requests:
+            self._validate(req)
+        return list(self._pool.map(self._run_one, requests))
+
+    async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
+        for req in requests:
+            self._validate(req)
+        loop = asyncio.get_running_loop()
+        futures = [asyncio.wrap_future(self._pool.submit(self._run_one, r), loop=loop) for r in requests]
+        return list(await asyncio.gather(*futures))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> LocalSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ one request
+    def _validate(self, req: ExecRequest) -> None:
+        if language(req.language) is None:
+            raise SandboxError(f"local sandbox: unknown language {req.language!r}",
+                               f"use one of {', '.join(LANGUAGES)}")
+        for name in [*req.files, *req.read_files]:
+            check_relative(name, "file")
+
+    def _run_one(self, req: ExecRequest) -> ExecResult:
+        start = time.monotonic()
+        try:
+            result = self._run_checked(req)
+        except Exception as exc:  # the sandbox's own failure: SE, never the program's fault
+            log.exception("local sandbox failed on request %s", req.id)
+            result = ExecResult(verdict=Verdict.SE,
+                                message=f"local sandbox error: {type(exc).__name__}: {exc}")
+        result.provider, result.tier, result.id = "local", self.tier, req.id
+        if result.verdict == Verdict.SE:
+            log.warning("SE after %.2f s: %s", time.monotonic() - start, result.message)
+        return result
+
+    def _run_checked(self, req: ExecRequest) -> ExecResult:
+        lang = language(req.language)
+        assert lang is not None
+        build = self._build(lang, req) if lang.compiled else None
+        if build is not None and not build.ok:
+            verdict = Verdict.SE if build.system_error else Verdict.CE
+            return ExecResult(verdict=verdict, compile_output=build.output, compile_time_s=build.time_s,
+                              cached_compile=build.cached, message=build.system_error or "compilation failed")
+        limits = self._limits(req)
+        files = dict(req.files)
+        mounts: list[Mount] = []
+        if build is None:
+            files[lang.source_name] = req.source
+        else:
+            assert build.binary is not None
+            mounts.append(Mount(build.binary, BINARY))
+        with WorkDir(self.work_root, self._owner) as wd:
+            wd.populate(files, req.stdin)
+            out = execute(self.isolation, lang.run_argv(self.config.python, list(req.args)), box=wd.box,
+                          stdin_path=wd.stdin, limits=limits, mounts=mounts)
+            produced = read_back(wd.box, req.read_files, req.output_limit_bytes) if out.started else {}
+        verdict, message = decide(out, limits)
+        return ExecResult(
+            verdict=verdict, exit_code=out.exit_code, signal=out.signal, cpu_time_s=round(out.cpu_s, 4),
+            wall_time_s=round(out.wall_s, 4), peak_memory_bytes=out.peak_memory_bytes,
+            stdout=out.stdout.decode("utf-8", errors="replace"),
+            stderr=out.stderr.decode("utf-8", errors="replace"), files=produced, message=message,
+            compile_output=build.output if build else "", compile_time_s=build.time_s if build else 0.0,
+            cached_compile=build.cached if build else False)
+
+    def _limits(self, req: ExecRequest) -> Limits:
+        cfg = self.config
+        return Limits(cpu_s=req.time_limit_s, wall_s=req.effective_wall_limit_s,
+                      memory_bytes=req.memory_limit_mb << 20, pids=cfg.pids_max,
+                      file_size_bytes=cfg.file_size_mb << 20, open_files=cfg.open_files,
+                      stdout_bytes=req.output_limit_bytes, stderr_keep_bytes=req.stderr_limit_bytes,
+                      stderr_hard_bytes=max(cfg.stderr_hard_limit_bytes, req.stderr_limit_bytes),
+                      tmpfs_bytes=cfg.tmpfs_mb << 20)
+
+    def _compile_limits(self) -> Limits:
+        cfg = self.config
+        return Limits(cpu_s=cfg.compile_time_limit_s, wall_s=cfg.compile_wall_limit_s,
+                      memory_bytes=cfg.compile_memory_mb << 20, pids=cfg.pids_max, file_size_bytes=256 << 20,
+                      open_files=cfg.open_files, stdout_bytes=cfg.compile_output_bytes,
+                      stderr_keep_bytes=cfg.compile_output_bytes, stderr_hard_bytes=cfg.compile_output_bytes,
+                      tmpfs_bytes=cfg.compile_memory_mb << 20)
+
+    # ------------------------------------------------------------------ compilation
+    def _build(self, lang: Language, req: ExecRequest) -> Build:
+        compiler = getattr(self.config, lang.compiler)
+        flags = list(req.compile_flags) if req.compile_flags is not None else list(lang.default_flags)
+        code = {n: t for n, t in req.files.items() if n.lower().endswith(lang.code_suffixes)}
+        key = compile_key(lang.name, compiler, flags, req.source, code)
+        cache = self.compile_cache
+        hit = cache.lookup(key)
+        if hit is not None:
+            return hit
+        with cache.lock(key):  # concurrent requests of one submission wait for one compilation
+            hit = cache.lookup(key)
+            if hit is not None:
+                return hit
+            return self._compile(key, lang, compiler, flags, req.source, code)
+
+    def _compile(self, key: str, lang: Language, compiler: str, flags: list[str], source: str,
+                 code: dict[str, str]) -> Build:
+        pch = None
+        if lang.name == "cpp" and self.config.precompiled_header and uses_bits_header(source):
+            pch = self.headers.get(compiler, flags, self._build_in_sandbox)
+        units = [lang.source_name, *sorted(n for n in code if n.lower().endswith(lang.unit_suffixes))]
+        argv = lang.compile_argv(compiler, flags, units, pch=pch is not None)
+        mounts = [Mount(pch, PCH_MOUNT)] if pch is not None else []
+        limits = self._compile_limits()
+        with WorkDir(self.work_root, self._owner) as wd:
+            wd.populate({**code, lang.source_name: source})
+            start = time.monotonic()
+            out = execute(self.isolation, argv, box=wd.box, stdin_path=wd.stdin, limits=limits, mounts=mounts)
+            elapsed = round(time.monotonic() - start, 4)
+            text = (out.stdout + out.stderr).decode("utf-8", errors="replace")
+            if not out.started:
+                build = Build(ok=False, output=text, time_s=elapsed,
+                              system_error=f"sandbox failed while compiling: {out.setup_error}")
+                return self.compile_cache.store(key, build, None)
+            verdict, why = decide(out, limits)
+            if verdict == Verdict.OK and (wd.box / "prog").is_file():
+                build = Build(ok=True, output=text, time_s=elapsed)
+                return self.compile_cache.store(key, build, wd.box / "prog")
+            reason = {Verdict.OLE: "compiler output too long (truncated)",
+                      Verdict.TLE: "compilation exceeded its time limit",
+                      Verdict.MLE: "compiler exceeded its memory limit"}.get(verdict, "")
+            output = f"{text}\n{reason}".strip() if reason else text
+            return self.compile_cache.store(key, Build(ok=False, output=output or why, time_s=elapsed), None)
+
+    def _build_in_sandbox(self, argv: list[str], box: Path) -> str:
+        limits = self._compile_limits()
+        with WorkDir(self.work_root, self._owner) as wd:
+            wd.populate({})
+            out = execute(self.isolation, argv, box=box, stdin_path=wd.stdin, limits=limits)
+        verdict, why = decide(out, limits)
+        return "" if verdict == Verdict.OK else f"{why}: {out.stderr.decode(errors='replace')[-500:]}"

@@ -1,0 +1,144 @@
+"""The local sandbox through its public API: contract, languages, files, compile cache, SE."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from r1_core.api import get_sandbox
+from r1_core.errors import ConfigError, SandboxError
+from r1_core.protocols import ExecRequest, Verdict
+from r1_core.testing import check_sandbox_contract
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    sb = get_sandbox("local")
+    yield sb
+    sb.close()
+
+
+def nonce() -> str:
+    return uuid.uuid4().hex
+
+
+def test_contract_and_strict_tier(sandbox):
+    check_sandbox_contract(sandbox)
+    assert sandbox.tier == "strict"
+    res = sandbox.run([ExecRequest(language="python", source="print(1)")])[0]
+    assert (res.provider, res.tier, res.verdict) == ("local", "strict", Verdict.OK)
+
+
+def test_python_files_args_and_read_files(sandbox):
+    req = ExecRequest(
+        language="python",
+        source="import sys, helper\n"
+               "open('answer.out', 'w').write(helper.f(open('data.in').read()) + sys.argv[1])",
+        files={"helper.py": "def f(s):\n    return s.upper()\n", "data.in": "abc"},
+        args=["!"], read_files=["answer.out", "missing.out"], id="files")
+    res = sandbox.run([req])[0]
+    assert res.verdict == Verdict.OK, res
+    assert res.files == {"answer.out": "ABC!"}
+    assert res.id == "files"
+
+
+def test_read_files_do_not_follow_links(sandbox, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("TOPSECRET")
+    req = ExecRequest(language="python", source=f"import os\nos.symlink({str(secret)!r}, 'x.out')\n"
+                      "os.symlink('/etc/hostname', 'y.out')", read_files=["x.out", "y.out"])
+    res = sandbox.run([req])[0]
+    assert res.verdict == Verdict.OK and res.files == {}
+
+
+def test_cpp_graders_headers_and_checker_args(sandbox):
+    tag = nonce()
+    grader = '#include "lib.h"\n#include <cstdio>\nint main(){ printf("%d\\n", solve(20)); }\n'
+    solution = f'// {tag}\n#include "lib.h"\nint solve(int x) {{ return x + 1; }}\n'
+    res = sandbox.run([ExecRequest(language="cpp", source=solution,
+                                   files={"grader.cpp": grader, "lib.h": "int solve(int);\n"})])[0]
+    assert res.verdict == Verdict.OK and res.stdout == "21\n", res
+    checker = ('#include <fstream>\nint main(int c, char** v){ std::ifstream o(v[2]), e(v[3]); long a, b;'
+               ' o >> a; e >> b; return a == b ? 0 : 1; }\n// ' + tag)
+    reqs = [ExecRequest(language="cpp", source=checker, args=["input.txt", "output.txt", "expected.txt"],
+                        files={"input.txt": "", "output.txt": out, "expected.txt": "42"})
+            for out in ("42", "41")]
+    ok, wrong = sandbox.run(reqs)
+    assert (ok.verdict, wrong.verdict, wrong.exit_code) == (Verdict.OK, Verdict.RE, 1)
+    # data files do not take part in the compile key: the checker compiled once
+    assert ok.cached_compile or wrong.cached_compile
+
+
+def test_compile_once_for_a_batch_and_across_batches(sandbox):
+    src = (f"// {nonce()}\n#include <cstdio>\n"
+           "int main(){ int a; scanf(\"%d\", &a); printf(\"%d\\n\", 2*a); }\n")
+    before = sandbox.compile_cache.compilations
+    reqs = [ExecRequest(language="cpp", source=src, stdin=f"{i}\n") for i in range(12)]
+    results = sandbox.run(reqs)
+    assert [r.stdout for r in results] == [f"{2 * i}\n" for i in range(12)]
+    assert sandbox.compile_cache.compilations - before == 1
+    assert sum(not r.cached_compile for r in results) == 1
+    again = sandbox.run(reqs[:1])[0]
+    assert again.cached_compile and again.compile_time_s == 0.0
+    assert sandbox.compile_cache.compilations - before == 1
+
+
+def test_compile_error_is_ce_with_output(sandbox):
+    res = sandbox.run([ExecRequest(language="cpp", source=f"// {nonce()}\nint main() {{ return x; }}")])[0]
+    assert res.verdict == Verdict.CE and "not declared" in res.compile_output
+
+
+def test_c_language(sandbox):
+    src = (f"/* {nonce()} */\n#include <stdio.h>\n#include <math.h>\n"
+           "int main(){ printf(\"%.0f\\n\", sqrt(81.0)); }")
+    res = sandbox.run([ExecRequest(language="c", source=src)])[0]
+    assert res.verdict == Verdict.OK and res.stdout == "9\n", res
+
+
+def test_arun_keeps_order(sandbox):
+    reqs = [ExecRequest(language="python", source=f"print({i})") for i in range(6)]
+    results = asyncio.run(sandbox.arun(reqs))
+    assert [r.stdout for r in results] == [f"{i}\n" for i in range(6)]
+
+
+def test_bad_requests_raise_before_running(sandbox):
+    with pytest.raises(SandboxError, match="unknown language"):
+        sandbox.run([ExecRequest(language="cobol", source="")])
+    with pytest.raises(SandboxError, match="relative path"):
+        sandbox.run([ExecRequest(language="python", source="", files={"../x": ""})])
+
+
+def test_bad_option_is_config_error():
+    with pytest.raises(ConfigError, match="max_workers"):
+        get_sandbox("local", max_workers=0)
+    with pytest.raises(ConfigError):
+        get_sandbox("local", no_such_option=1)
+
+
+def test_forced_infrastructure_failures_are_se(sandbox, monkeypatch):
+    import r1_sandbox.isolation as isolation
+    import r1_sandbox.supervise as supervise
+
+    real = isolation.bwrap_argv
+
+    def broken_bind(*args, **kwargs):  # a mount source that does not exist: bwrap cannot set up
+        argv = real(*args, **kwargs)
+        return [*argv[:-1], "--ro-bind", "/nonexistent-r1-source", "/nowhere", "--"]
+
+    monkeypatch.setattr(supervise, "bwrap_argv", broken_bind)
+    fake = "import sys; sys.stderr.write('bwrap: fake'); exit(1)"
+    res = sandbox.run([ExecRequest(language="python", source=fake)])[0]
+    assert res.verdict == Verdict.SE and "nonexistent" in res.message, res
+    monkeypatch.undo()
+
+    def no_cgroup(*args, **kwargs):
+        raise OSError("cgroup creation failed (forced)")
+
+    monkeypatch.setattr(supervise, "RunCgroup", no_cgroup)
+    res = sandbox.run([ExecRequest(language="python", source="print(1)")])[0]
+    assert res.verdict == Verdict.SE and "forced" in res.message
+    monkeypatch.undo()
+    # a program imitating bwrap's error text is judged like any failing program
+    res = sandbox.run([ExecRequest(language="python", source=fake)])[0]
+    assert res.verdict == Verdict.RE
