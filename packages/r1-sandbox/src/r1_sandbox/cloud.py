@@ -1,0 +1,94 @@
+"""What the cloud providers (E2B, Morph) share: the job they upload and the verdict they map back.
+
+Both run :mod:`r1_sandbox.cloud_runner` inside a fresh VM per request, so a program behaves and
+is judged the same on either cloud, and with the same verdict set as the local sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from importlib import resources
+from typing import Any
+
+from r1_core.protocols import ExecRequest, ExecResult, Verdict
+
+__all__ = ["COMPILE_BUDGET_S", "job_json", "lifetime_s", "parse_report", "result_from_report",
+           "runner_source"]
+
+COMPILE_BUDGET_S = 60.0  # the runner's compile wall limit
+_LANGUAGE_ALIASES = {"python3": "python", "py": "python", "c++": "cpp", "cxx": "cpp", "js": "javascript",
+                     "node": "javascript"}
+
+
+def runner_source() -> str:
+    return resources.files("r1_sandbox").joinpath("cloud_runner.py").read_text(encoding="utf-8")
+
+
+def job_json(request: ExecRequest, *, isolate_network: bool = True) -> str:
+    """The runner's job: the request with its defaults resolved (the runner knows no defaults)."""
+    job: dict[str, Any] = {
+        "language": _LANGUAGE_ALIASES.get(request.language.lower(), request.language.lower()),
+        "source": request.source, "stdin": request.stdin, "files": request.files,
+        "read_files": request.read_files, "args": request.args,
+        "time_limit_s": request.time_limit_s, "wall_limit_s": request.effective_wall_limit_s,
+        "memory_limit_mb": request.memory_limit_mb, "output_limit_bytes": request.output_limit_bytes,
+        "stderr_limit_bytes": request.stderr_limit_bytes, "isolate_network": isolate_network,
+    }
+    if request.compile_flags is not None:
+        compiler = "gcc" if job["language"] == "c" else "g++"
+        job["compile_argv"] = [compiler, *request.compile_flags, "-o", "prog", "{units}"]
+    return json.dumps(job)
+
+
+def lifetime_s(request: ExecRequest, grace_s: float) -> int:
+    """How long the VM may live: compile + run + upload/teardown slack (whole seconds)."""
+    return int(COMPILE_BUDGET_S + request.effective_wall_limit_s + grace_s + 0.999)
+
+
+def _verdict(report: dict[str, Any], request: ExecRequest) -> tuple[Verdict, str]:
+    sig, code = report.get("signal"), report.get("exit_code")
+    if report.get("wall_timeout"):
+        return Verdict.TLE, f"wall-clock limit {request.effective_wall_limit_s:g} s exceeded"
+    if sig == signal.SIGXCPU or report.get("cpu_time_s", 0.0) >= request.time_limit_s:
+        return Verdict.TLE, f"CPU-time limit {request.time_limit_s:g} s exceeded"
+    if report.get("stdout_over") or sig == signal.SIGXFSZ:
+        return Verdict.OLE, f"output limit {request.output_limit_bytes} bytes exceeded"
+    failed = sig is not None or code not in (0, None)
+    stderr = report.get("stderr", "")
+    near_limit = report.get("peak_memory_bytes", 0) >= 0.9 * (request.memory_limit_mb << 20)
+    if failed and (near_limit or "MemoryError" in stderr or "std::bad_alloc" in stderr):
+        return Verdict.MLE, f"memory limit {request.memory_limit_mb} MB exceeded"
+    if failed:
+        return Verdict.RE, f"killed by signal {sig}" if sig is not None else f"exit code {code}"
+    return Verdict.OK, ""
+
+
+def result_from_report(report: dict[str, Any], request: ExecRequest, *, provider: str,
+                       tier: str) -> ExecResult:
+    """Map the runner's facts to an :class:`ExecResult` (``SE`` when the runner itself failed)."""
+    base = {"provider": provider, "tier": tier, "id": request.id}
+    if report.get("error"):
+        return ExecResult(verdict=Verdict.SE, message=str(report["error"]), **base)
+    compiled = report.get("compile") or {}
+    compile_fields = {"compile_output": compiled.get("output", ""),
+                      "compile_time_s": compiled.get("time_s", 0.0)}
+    if compiled.get("missing"):
+        return ExecResult(verdict=Verdict.SE, message=compiled.get("output", ""), **compile_fields, **base)
+    if compiled and not compiled.get("ok"):
+        return ExecResult(verdict=Verdict.CE, message="compilation failed", **compile_fields, **base)
+    verdict, message = _verdict(report, request)
+    return ExecResult(
+        verdict=verdict, message=message, exit_code=report.get("exit_code"), signal=report.get("signal"),
+        cpu_time_s=report.get("cpu_time_s", 0.0), wall_time_s=report.get("wall_time_s", 0.0),
+        peak_memory_bytes=report.get("peak_memory_bytes", 0), stdout=report.get("stdout", ""),
+        stderr=report.get("stderr", ""), files=report.get("files", {}), **compile_fields, **base)
+
+
+def parse_report(stdout: str) -> dict[str, Any]:
+    """The runner prints exactly one JSON object; anything else means the VM side broke."""
+    try:
+        report = json.loads(stdout)
+    except (ValueError, TypeError):
+        return {"error": f"runner printed no report: {str(stdout)[-300:]!r}"}
+    return report if isinstance(report, dict) else {"error": f"runner report is not an object: {report!r}"}
