@@ -149,11 +149,10 @@ class CodeforcesScorer:
             "partial": (passed, 1.0),
             "weighted_sum": (all_pass + 0.1 * passed, 1.1),
         }[mode]
-        score = round(score, 6)
         sub = SubtaskResult(
             name=mode,
             points=max_score,
-            score=round(score / max_score, 6),
+            score=score / max_score,
             weighted_score=score,
             tests=[t.name for t in tests],
         )
