@@ -1,7 +1,8 @@
 """Converters between problems and dataset rows (open-r1's IOI and Codeforces columns; USACO alike).
 
 IOI (``open-r1/ioi``): one row per subtask — ``id``, ``subtask``, ``score``, ``score_precision``,
-``test_names``, ``test_cases`` ({name: [input, output]}), ``grader_files`` ([[path, text]]),
+``test_names``, ``test_cases`` ({name: [input, output]}, or a list aligned with ``test_names``;
+r1 writes a list of {input, output}), ``grader_files`` ([[path, text]]),
 ``time_limit``, ``memory_limit``, ``problem`` (the statement). r1 adds an optional ``subtasks``
 column ([{name, points, test_names}]) so that one row can carry a whole problem.
 
@@ -220,7 +221,8 @@ def _ioi_row(problem: Problem, subtasks: Iterable[Subtask], label: str, points: 
         "score": points,
         "score_precision": problem.score_precision,
         "test_names": names,
-        "test_cases": {n: [problem.test(n).input, problem.test(n).output] for n in names},
+        # aligned with test_names (open-r1 accepts this form): one Arrow type for every row
+        "test_cases": [{"input": problem.test(n).input, "output": problem.test(n).output} for n in names],
         "grader_files": files,
         "time_limit": problem.time_limit,
         "memory_limit": problem.memory_limit,

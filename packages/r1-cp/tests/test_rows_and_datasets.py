@@ -1,0 +1,188 @@
+"""Dataset rows: open-r1 column converters, bundled training rows, CP benchmarks."""
+
+from __future__ import annotations
+
+import pytest
+from r1_core import ProblemError, get_benchmark
+from r1_cp import (
+    bundled_problems,
+    dataset_rows,
+    extract_code,
+    load_problem,
+    problem_from_row,
+    problem_to_row,
+    problem_to_rows,
+)
+
+
+def _same(a, b) -> None:
+    keys = (
+        "name",
+        "scorer",
+        "time_limit",
+        "memory_limit",
+        "io",
+        "file_name",
+        "tests",
+        "checker",
+        "grader_files",
+        "scoring_mode",
+    )
+    assert {k: getattr(a, k) for k in keys} == {k: getattr(b, k) for k in keys}
+    assert [(s.name, s.points, a.expand(s)) for s in a.effective_subtasks()] == [
+        (s.name, s.points, b.expand(s)) for s in b.effective_subtasks()
+    ]
+
+
+@pytest.mark.parametrize("directory", bundled_problems(), ids=lambda d: d.name)
+def test_round_trip_through_a_row(directory) -> None:
+    problem = load_problem(directory)
+    _same(problem_from_row(problem_to_row(problem), problem.scorer), problem)
+
+
+def test_ioi_rows_are_one_per_subtask_like_open_r1(problems_dir) -> None:
+    stairs = load_problem(problems_dir / "stairs")
+    rows = problem_to_rows(stairs)
+    assert [(r["subtask"], r["score"], len(r["test_names"])) for r in rows] == [
+        ("small", 20, 3),
+        ("one-or-two", 30, 5),
+        ("full", 50, 9),
+    ]
+    assert ["graders/grader.cpp", "graders/stairs.h"] == sorted(p for p, _ in rows[0]["grader_files"])
+    sub = problem_from_row(rows[1], "ioi")
+    assert [t.name for t in sub.tests] == ["s1-1", "s1-2", "s1-3", "s2-1", "s2-2"]
+    assert sub.effective_subtasks()[0].points == 30
+
+
+def test_open_r1_ioi_row_shapes() -> None:
+    row = {
+        "id": "Tree",
+        "subtask": "02-line",
+        "score": 17,
+        "score_precision": 2,
+        "test_names": ["a", "b"],
+        "test_cases": {"a": ("1\n", "2\n"), "b": ["3\n", "4\n"]},
+        "grader_files": [
+            ("graders/grader.cpp", "int main(){}"),
+            ("graders/tree.h", "int f();"),
+            ("graders/tree.cpp", "// stub the submission replaces"),
+            ("graders/empty.cpp", ""),
+            ("checker/checker.cpp", "int main(){}"),
+            ("graders/grader_config.json", "{}"),
+        ],
+        "time_limit": 2.5,
+        "memory_limit": 512,
+        "problem": "statement",
+    }
+    problem = problem_from_row(row, "ioi")
+    assert set(problem.grader_files) == {"grader.cpp", "tree.h"}
+    assert problem.checker.language == "cpp" and problem.checker.args == ["input", "expected", "output"]
+    assert [(t.name, t.input, t.output) for t in problem.tests] == [("a", "1\n", "2\n"), ("b", "3\n", "4\n")]
+    assert problem.subtasks[0].name == "02-line" and problem.subtasks[0].points == 17
+    assert problem.time_limit == 2.5 and problem.memory_limit == 512 and problem.statement == "statement"
+
+
+def test_open_r1_codeforces_row() -> None:
+    row = {
+        "id": "1999/B",
+        "title": "T",
+        "description": "d",
+        "official_tests": [{"input": "1", "output": "2"}],
+        "generated_checker": "import sys\n",
+        "time_limit": 2.0,
+        "memory_limit": 256,
+        "input_mode": "stdio",
+    }
+    problem = problem_from_row(row, "codeforces")
+    assert problem.name == "1999-B" and problem.checker.language == "python"
+    assert problem.checker.args == ["input", "expected", "output"]
+    assert [(t.name, t.input) for t in problem.tests] == [("01", "1")]
+
+
+@pytest.mark.parametrize(
+    ("row", "kind", "message"),
+    [
+        (
+            {"id": "x", "subtask": "s", "score": 1, "test_names": ["a"], "time_limit": 1, "memory_limit": 1},
+            "ioi",
+            "no test_cases",
+        ),
+        ({"subtask": "s"}, "ioi", "missing column 'id'"),
+        (
+            {
+                "id": "x",
+                "test_names": ["a"],
+                "score": 1,
+                "test_cases": {"b": ["", ""]},
+                "time_limit": 1,
+                "memory_limit": 8,
+            },
+            "ioi",
+            "lacks",
+        ),
+        (
+            {
+                "id": "x",
+                "grader_files": [["graders/manager.cpp", "x"]],
+                "test_names": ["a"],
+                "score": 1,
+                "test_cases": [["", ""]],
+                "time_limit": 1,
+                "memory_limit": 8,
+            },
+            "ioi",
+            "communication task",
+        ),
+        ({"id": "x"}, "codeforces", "official_tests"),
+        ({"id": "x", "official_tests": []}, "usaco", "no tests"),
+        ({"id": "x", "official_tests": [{"input": "", "output": ""}]}, "atcoder", "unknown problem kind"),
+    ],
+)
+def test_bad_rows_raise_problem_error(row, kind, message) -> None:
+    with pytest.raises(ProblemError, match=message):
+        problem_from_row(row, kind)
+
+
+@pytest.mark.parametrize("kind", ["ioi", "codeforces", "usaco"])
+def test_dataset_rows_survive_an_arrow_dataset(kind) -> None:
+    from datasets import Dataset
+
+    rows = dataset_rows(kind)
+    assert len(rows) == {"ioi": 5, "codeforces": 2, "usaco": 2}[kind]
+    data = Dataset.from_list(rows)
+    for original, row in zip(rows, data, strict=True):
+        assert "```cpp" in row["prompt"] and row["kind"] == kind
+        assert row["reference_solution"].startswith("```cpp\n")
+        _same(problem_from_row(row, kind), problem_from_row(original, kind))
+    if kind == "ioi":
+        stairs = next(r for r in rows if r["id"] == "stairs")
+        assert "count_ways" in stairs["prompt"] and "Do not write `main`" in stairs["prompt"]
+    if kind == "usaco":
+        assert "fence.in" in next(r for r in rows if r["id"] == "fence")["prompt"]
+
+
+def test_extract_code_takes_the_last_block() -> None:
+    text = "idea\n```python\nprint(1)\n```\nbetter:\n```cpp\nint main(){}\n```\n"
+    assert extract_code(text) == ("int main(){}\n", "cpp")
+    assert extract_code("```py\nx=1\n```") == ("x=1\n", "python")
+    assert extract_code("no code") == ("", "cpp")
+
+
+def test_benchmarks_follow_the_protocol() -> None:
+    from r1_core import Benchmark
+
+    for kind in ("ioi", "codeforces", "usaco"):
+        bench = get_benchmark(kind)
+        assert isinstance(bench, Benchmark) and bench.name == kind
+        rows = bench.load(limit=1)
+        assert len(rows) == 1 and bench.prompt(rows[0]) == rows[0]["prompt"]
+
+
+@pytest.mark.slow
+def test_benchmark_scores_fractions_with_the_local_sandbox() -> None:
+    bench = get_benchmark("usaco")
+    row = next(r for r in bench.load() if r["id"] == "divisors")
+    wrong = '```cpp\n#include <cstdio>\nint main(){ std::puts("8"); }\n```'
+    scores = bench.score(row, [row["reference_solution"], "no code here", wrong])
+    assert scores == [1.0, 0.0, pytest.approx(0.2)]
+    bench.close()
