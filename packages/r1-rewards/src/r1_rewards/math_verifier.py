@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from r1_rewards.math_answer import distinct_boxed
+from r1_rewards.math_fast import fast_judge
 from r1_rewards.math_pool import CRASH, TIMEOUT, VerifierPool, default_pool
 
 __all__ = ["CRASH", "TIMEOUT", "MathVerifier", "Outcome", "verdict_cache_key"]
@@ -17,6 +19,7 @@ Outcome = Any  # 1.0 | 0.0 | None (gold unparseable) | TIMEOUT | "error: ..."
 _VERSION = "r1-math-1"
 
 
+@functools.cache
 def _math_verify_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -71,11 +74,14 @@ class MathVerifier:
         timeout_s: hard wall-clock limit per item; a worker stuck longer is killed.
         pool: the worker pool (the process-wide one by default).
         cache_size: entries kept in the in-memory LRU cache.
+        fast_path: decide simple numeric answers exactly without math-verify (``math_fast``).
     """
 
     def __init__(self, timeout_s: float = 5.0, pool: VerifierPool | None = None,
-                 cache_size: int = 200_000) -> None:
+                 cache_size: int = 200_000, fast_path: bool = True) -> None:
         self.timeout_s = timeout_s
+        self.fast_path = fast_path
+        self.fast_hits = 0
         self.inner_timeout = max(1, int(timeout_s * 0.4))  # parse + verify each get this
         self._pool = pool
         self.cache = _LRU(cache_size)
@@ -98,8 +104,15 @@ class MathVerifier:
             if hit:
                 out[i] = value
                 continue
+            boxed = distinct_boxed(answer)
+            quick = fast_judge(gold, boxed) if self.fast_path else None
+            if quick is not None:
+                self.fast_hits += 1
+                self.cache.put(key, quick)
+                out[i] = quick
+                continue
             todo[key] = [i]
-            tasks.append((gold, answer, distinct_boxed(answer), self.inner_timeout))
+            tasks.append((gold, answer, boxed, self.inner_timeout))
         if tasks:
             results = self.pool.run(tasks, self.timeout_s)
             for (key, indices), value in zip(todo.items(), results, strict=True):

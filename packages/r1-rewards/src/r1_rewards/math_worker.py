@@ -42,11 +42,14 @@ def _answer_config() -> Any:
 def _parse_gold(gold: str, timeout: int) -> Any:
     from math_verify import parse
 
+    from r1_rewards.math_gold import simple_gold
+
     key = (gold, timeout)
     if key not in _GOLD_CACHE:  # a group of G completions shares one gold answer
         if len(_GOLD_CACHE) > 4096:
             _GOLD_CACHE.clear()
-        _GOLD_CACHE[key] = parse(gold, extraction_mode="first_match", parsing_timeout=timeout)
+        _GOLD_CACHE[key] = simple_gold(gold) or parse(gold, extraction_mode="first_match",
+                                                      parsing_timeout=timeout)
     return _GOLD_CACHE[key]
 
 
