@@ -47,7 +47,8 @@ def _items(n: int, seed: int = 0) -> list[tuple[str, str]]:
             k = rng.randint(2, 9)
             gold = f"$\\frac{{{a}}}{{{b}}}$"
             ans = ([f"{a}/{b}", f"{k * a}/{k * b}", f"{a + 1}/{b}"] if styled else
-                   [f"\\frac{{{a}}}{{{b}}}", f"\\frac{{{k * a}}}{{{k * b}}}", f"\\frac{{{a + 1}}}{{{b}}}"])[mode]
+                   [f"\\frac{{{a}}}{{{b}}}", f"\\frac{{{k * a}}}{{{k * b}}}",
+                    f"\\frac{{{a + 1}}}{{{b}}}"])[mode]
         elif kind == 2:
             m = rng.choice([2, 3, 5, 6, 7, 10, 11, 13, 14, 15])
             c = rng.randint(2, 30)
@@ -109,7 +110,8 @@ def main() -> None:
 
     items = _items(N_ITEMS)
     n = len(items)
-    warm_up = [("$1$", r"\boxed{1}"), ("$\\frac{1}{3}$", r"\boxed{\frac{2}{6}}"), ("$\\{1,2\\}$", r"\boxed{\{2,1\}}")]
+    warm_up = [("$1$", r"\boxed{1}"), ("$\\frac{1}{3}$", r"\boxed{\frac{2}{6}}"),
+               ("$\\{1,2\\}$", r"\boxed{\{2,1\}}")]
     _open_r1_loop(warm_up)  # lazy imports and grammar set-up, for both sides
     t = time.perf_counter()
     pool = default_pool()
@@ -132,7 +134,8 @@ def main() -> None:
     t = time.perf_counter()
     slow = []
     for i in range(0, n, BATCH):
-        slow.extend(workers_only.check([g for g, _ in items[i:i + BATCH]], [c for _, c in items[i:i + BATCH]]))
+        chunk = items[i:i + BATCH]
+        slow.extend(workers_only.check([g for g, _ in chunk], [c for _, c in chunk]))
     t_slow = time.perf_counter() - t
 
     agree = sum(a == b for a, b in zip(base, cold, strict=True)) / n
@@ -150,7 +153,8 @@ def main() -> None:
           f"{t_base / t_warm:.0f}× |")
     print(f"| r1 worker pool only (answer fast path off), cold | {t_slow:.2f} | {n / t_slow:.0f} | "
           f"{t_base / t_slow:.2f}× |")
-    print(f"\nAgreement with the open-r1 loop: {agree:.1%} ({sum(a == b for a, b in zip(base, cold, strict=True))}"
+    same = sum(a == b for a, b in zip(base, cold, strict=True))
+    print(f"\nAgreement with the open-r1 loop: {agree:.1%} ({same}"
           f"/{n}); pool only: {agree_slow:.1%}. Correct answers: {sum(v == 1.0 for v in cold)}; "
           f"decided by the exact fast path (numbers, fractions, radicals, sets): {fast}/{n}, the rest "
           "by math-verify in the workers.")
