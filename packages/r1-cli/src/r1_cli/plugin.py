@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
+import typer
 from r1_core import hookimpl
 
 
 @hookimpl
+def r1_register_benchmarks(register: Any) -> None:
+    from r1_cli.benchmarks import AIME24, AIME25, GPQADiamond, LiveCodeBench, Math500
+
+    register("aime24", AIME24, description="AIME 2024, 30 problems (HuggingFaceH4/aime_2024)")
+    register("aime25", AIME25, description="AIME 2025, 30 problems (yentinglin/aime_2025)")
+    register("math_500", Math500, description="MATH-500 (HuggingFaceH4/MATH-500)", aliases=["math500"])
+    register("gpqa_diamond", GPQADiamond, description="GPQA-Diamond, shuffled options (Idavidrein/gpqa)",
+             aliases=["gpqa"])
+    register("lcb", LiveCodeBench, description="LiveCodeBench code generation, judged in the sandbox",
+             aliases=["livecodebench"])
+
+
+@hookimpl
 def r1_register_commands(cli: typer.Typer) -> None:
-    """Filled in as features land."""
-    del cli
+    from r1_cli.data_cmd import register_data_commands
+    from r1_cli.eval_cmd import eval_command
+
+    cli.command("eval")(eval_command)
+    register_data_commands(cli)

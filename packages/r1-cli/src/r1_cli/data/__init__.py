@@ -1,0 +1,1 @@
+"""Dataset tooling: sources, decontamination, mixtures, pass-rate filtering, generation."""

@@ -1,0 +1,73 @@
+"""The ``r1 eval BENCHMARK`` command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from r1_core.cli.app import console, err_console, print_json
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+__all__ = ["eval_command"]
+
+
+def _default_output(model: str, benchmark: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", model.rstrip("/").split("/")[-1]) or "model"
+    return Path("eval-results") / slug / benchmark
+
+
+def eval_command(
+    benchmark: str = typer.Argument(..., help="Benchmark name (see `r1 benchmarks list`)."),
+    model: str = typer.Option(..., "--model", help="Model path or Hub id (served model name for openai)."),
+    num_samples: int = typer.Option(1, "--num-samples", help="Completions per problem (pass@k for k ≤ N)."),
+    limit: int | None = typer.Option(None, "--limit", help="Evaluate only the first K problems."),
+    backend: str = typer.Option("transformers", "--backend", help="transformers | vllm | openai."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
+    api_key: str | None = typer.Option(None, "--api-key", help="Bearer token (default: $OPENAI_API_KEY)."),
+    temperature: float = typer.Option(0.6, "--temperature", help="Sampling temperature (0 = greedy)."),
+    top_p: float = typer.Option(0.95, "--top-p", help="Nucleus sampling."),
+    max_new_tokens: int = typer.Option(1024, "--max-new-tokens", help="Tokens generated per completion."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed (recorded in the results)."),
+    system_prompt: str | None = typer.Option(None, "--system-prompt", help="Prepended as a system turn."),
+    concurrency: int = typer.Option(16, "--concurrency", help="Concurrent requests (openai backend)."),
+    offline: bool | None = typer.Option(None, "--offline/--online",
+                                        help="Force the bundled sample / the Hub (default: auto-detect)."),
+    output_dir: Path | None = typer.Option(None, "--output-dir", help="Default: eval-results/<model>/<benchmark>."),
+    json_: bool = typer.Option(False, "--json", help="Print the results JSON to stdout."),
+) -> None:
+    """Evaluate a model on a benchmark: pass@k (unbiased) with 95% CI, details and results files."""
+    from r1_core.api import get_benchmark
+
+    from r1_cli.evaluation import evaluate
+    from r1_cli.generation import SamplingParams, make_generator
+
+    get_benchmark(benchmark)  # fail on an unknown name before loading a model
+    params = SamplingParams(n=num_samples, temperature=temperature, top_p=top_p,
+                            max_new_tokens=max_new_tokens, seed=seed)
+    generator = make_generator(backend, model, base_url=base_url, api_key=api_key, concurrency=concurrency)
+    out = output_dir or _default_output(model, benchmark)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{benchmark}: {stage}", total=total)
+            bar.update(tasks[stage], completed=done)
+
+        result = evaluate(benchmark, generator, model, params, output_dir=out, limit=limit,
+                          offline=offline, system_prompt=system_prompt, progress=progress)
+    if json_:
+        print_json(result.results)
+        return
+    res = result.results
+    table = Table("metric", "value", "95% CI", title=f"{benchmark} · {model} · {res['num_problems']} problems")
+    for name, m in res["metrics"].items():
+        table.add_row(name, f"{m['value']:.4f}", f"[{m['ci95'][0]:.4f}, {m['ci95'][1]:.4f}]")
+    console.print(table)
+    if res["system_errors"]:
+        err_console.print(f"warning: {res['system_errors']} test runs failed in the sandbox (SE); "
+                          "those samples are not the model's fault — see details.jsonl")
+    console.print(f"results: {result.output_dir / 'results.json'}  details: {result.output_dir / 'details.jsonl'}")
