@@ -14,7 +14,7 @@ import difflib
 import functools
 import importlib
 import typing
-import warnings
+import sys
 from typing import Any, ClassVar
 
 import yaml
@@ -54,6 +54,7 @@ IGNORED_KEYS = {
     "dataset_streaming": "r1 loads datasets in memory",
     "ignore_bias_buffers": "only needed for DPO",
 }
+_WARNED: set[str] = set()
 
 
 @functools.cache
@@ -157,8 +158,8 @@ class RunOptions(BaseModel):
     gradient_accumulation_steps: int = Field(1, ge=1)
     logging_steps: float = Field(1, gt=0)
     save_steps: float | None = Field(None, description="checkpoint every N steps (default CPU: 5, GPU: 100)")
-    save_total_limit: int | None = Field(2, ge=2, description="checkpoints kept (>= 2 so one is always "
-                                                                "complete)")
+    save_total_limit: int | None = Field(2, description="checkpoints kept (at least 2, so a complete one "
+                                                         "survives a crash while the next is written)")
     seed: int = 42
     bf16: bool | None = Field(None, description="default: on GPUs that support it")
     gradient_checkpointing: bool | None = Field(None, description="default: off on CPU")
@@ -202,13 +203,19 @@ class RunOptions(BaseModel):
             return
         allowed = cls.passthrough_fields()
         for key in extra:
-            if key in IGNORED_KEYS:
-                warnings.warn(f"r1: option {key!r} is ignored ({IGNORED_KEYS[key]})", stacklevel=2)
-            elif key not in allowed:
+            if key in IGNORED_KEYS and key not in _WARNED:
+                _WARNED.add(key)
+                print(f"r1: option {key!r} is ignored ({IGNORED_KEYS[key]})", file=sys.stderr)
+            elif key not in allowed and key not in IGNORED_KEYS:
                 names = [*cls.model_fields, *allowed]
                 close = difflib.get_close_matches(key, names, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"see `r1 train {cls.trainer_name} --help`"
                 raise ConfigError(f"unknown option {key!r} for `r1 train {cls.trainer_name}`", hint)
+
+    @field_validator("save_total_limit")
+    @classmethod
+    def _keep_two(cls, value: int | None) -> int | None:
+        return None if value is None or value <= 0 else max(2, value)
 
     @field_validator("report_to", mode="before")
     @classmethod

@@ -129,7 +129,7 @@ def _check_integrations(s: Session) -> None:
             raise MissingExtraError(f"{backend} (report_to: {backend})", module)
     wants_deepspeed = "deepspeed" in o.passthrough() or os.environ.get("ACCELERATE_USE_DEEPSPEED") == "true"
     if wants_deepspeed and importlib.util.find_spec("deepspeed") is None:
-            raise MissingExtraError("DeepSpeed", "r1-core[deepspeed]")
+        raise MissingExtraError("DeepSpeed", "r1-core[deepspeed]")
     for key, env in (("wandb_entity", "WANDB_ENTITY"), ("wandb_project", "WANDB_PROJECT"),
                      ("wandb_run_group", "WANDB_RUN_GROUP")):
         if getattr(o, key):
