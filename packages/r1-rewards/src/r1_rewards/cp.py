@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 from r1_core.api import factory, get_sandbox, get_scorer
-from r1_core.errors import R1Error
+from r1_core.errors import DataError, R1Error
 from r1_core.protocols import Sandbox, ScoreResult, Verdict
 
 from r1_rewards.code_extract import canonical_language, extract_code
@@ -40,8 +40,12 @@ class CPConfig(RewardConfig):
     patch_code: bool = True
 
 
-def _rows(kwargs: dict[str, Any], n: int) -> list[dict[str, Any]]:
-    columns = {k: v for k, v in kwargs.items() if k not in TRL_KWARGS and isinstance(v, list) and len(v) == n}
+def _rows(reward: str, kwargs: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    columns = {k: v for k, v in kwargs.items() if k not in TRL_KWARGS and isinstance(v, list | tuple)}
+    for name, values in columns.items():
+        if len(values) != n:
+            raise DataError(f"reward {reward!r}: column {name!r} has {len(values)} values for {n} "
+                            "completions", "pass one value per completion")
     return [{k: v[i] for k, v in columns.items()} for i in range(n)]
 
 
@@ -66,14 +70,14 @@ class _CPReward:
         try:
             return problem_from_row(row, self.kind)
         except R1Error as exc:
-            raise type(exc)(f"reward {self.kind!r}, row {index}: {exc.message}", exc.hint) from None
+            raise DataError(f"reward {self.kind!r}, row {index}: {exc.message}", exc.hint) from None
 
     def language(self, row: dict[str, Any]) -> str:
         return canonical_language(self.cfg.language or row.get("language"), "cpp")
 
     async def __call__(self, completions: list[Any], kwargs: dict[str, Any]) -> list[float | None]:
         self._setup()
-        rows = _rows(kwargs, len(completions))
+        rows = _rows(self.kind, kwargs, len(completions))
         problems = [self.problem(row, i) for i, row in enumerate(rows)]  # data errors raise here
         report = BatchReport(self.kind, kwargs)
         gate = asyncio.Semaphore(self.cfg.max_concurrent)
