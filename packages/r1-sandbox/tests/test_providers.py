@@ -51,6 +51,8 @@ class FakeE2BSandbox:
     killed: list[int] = []
     commands_seen: list[dict[str, Any]] = []
     fail_create_for: set[int] = set()
+    alive = 0
+    peak_alive = 0
 
     root = Path("/nonexistent")
 
@@ -66,6 +68,8 @@ class FakeE2BSandbox:
         cls.created.append(kwargs)
         if n in cls.fail_create_for:
             raise RuntimeError("sandbox creation failed: rate limited")
+        cls.alive += 1
+        cls.peak_alive = max(cls.peak_alive, cls.alive)
         return cls(n)
 
     async def _write(self, path: str, data: str, request_timeout: float | None = None) -> None:
@@ -83,6 +87,7 @@ class FakeE2BSandbox:
         return _Done(proc.stdout, proc.stderr, proc.returncode)
 
     async def kill(self, request_timeout: float | None = None) -> bool:
+        type(self).alive -= 1
         self.killed.append(self.n)
         return True
 
@@ -95,6 +100,7 @@ def fake_e2b(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "e2b_code_interpreter", module)
     FakeE2BSandbox.created, FakeE2BSandbox.killed, FakeE2BSandbox.commands_seen = [], [], []
     FakeE2BSandbox.fail_create_for = set()
+    FakeE2BSandbox.alive = FakeE2BSandbox.peak_alive = 0
     FakeE2BSandbox.root = tmp_path
     monkeypatch.setenv("E2B_API_KEY", "e2b_test")
     return FakeE2BSandbox
@@ -120,6 +126,20 @@ def test_e2b_creation_failure_costs_one_request_not_the_batch(fake_e2b, tmp_path
     assert [r.verdict for r in results] == [Verdict.OK, Verdict.SE, Verdict.OK]
     assert "rate limited" in results[1].message and results[1].id == "1"
     assert [r.stdout for r in (results[0], results[2])] == ["0\n", "2\n"]
+
+
+def test_e2b_parallelism_cap_holds_across_concurrent_calls(fake_e2b):
+    sandbox = get_sandbox("e2b", workdir=VM_DIR, max_parallel=2)
+
+    async def many_callers() -> list[list[Any]]:
+        batches = [[ExecRequest(language="python", source=f"print('{k}{i}')") for i in range(2)]
+                   for k in range(3)]
+        return await asyncio.gather(*(sandbox.arun(b) for b in batches))
+
+    results = asyncio.run(many_callers())
+    expected = [[f"{k}{i}\n" for i in range(2)] for k in range(3)]
+    assert [[r.stdout for r in batch] for batch in results] == expected
+    assert fake_e2b.peak_alive == 2 and fake_e2b.alive == 0
 
 
 def test_e2b_compile_error_and_cpp(fake_e2b, tmp_path):

@@ -6,19 +6,40 @@ is judged the same on either cloud, and with the same verdict set as the local s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
+import weakref
 from importlib import resources
 from typing import Any
 
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
-__all__ = ["COMPILE_BUDGET_S", "job_json", "lifetime_s", "parse_report", "result_from_report",
-           "runner_source"]
+__all__ = ["COMPILE_BUDGET_S", "LoopSemaphores", "job_json", "lifetime_s", "parse_report",
+           "result_from_report", "runner_source"]
 
 COMPILE_BUDGET_S = 60.0  # the runner's compile wall limit
 _LANGUAGE_ALIASES = {"python3": "python", "py": "python", "c++": "cpp", "cxx": "cpp", "js": "javascript",
                      "node": "javascript"}
+
+
+class LoopSemaphores:
+    """One ``asyncio.Semaphore`` per event loop, so a provider's cap holds across concurrent calls.
+
+    asyncio primitives bind to the loop that first waits on them; a provider used from several
+    ``asyncio.run`` calls (or a router's loop and a trainer's) needs one per loop.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary())
+
+    def get(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop not in self._by_loop:
+            self._by_loop[loop] = asyncio.Semaphore(self.limit)
+        return self._by_loop[loop]
 
 
 def runner_source() -> str:

@@ -15,7 +15,14 @@ from typing import Any
 from r1_core.errors import ConfigError, MissingExtraError
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
-from r1_sandbox.cloud import job_json, lifetime_s, parse_report, result_from_report, runner_source
+from r1_sandbox.cloud import (
+    LoopSemaphores,
+    job_json,
+    lifetime_s,
+    parse_report,
+    result_from_report,
+    runner_source,
+)
 
 __all__ = ["E2BSandbox"]
 
@@ -59,6 +66,7 @@ class E2BSandbox:
             raise ConfigError(f"sandbox 'e2b': max_parallel must be >= 1 (got {max_parallel})")
         self.template = template
         self.max_parallel = max_parallel
+        self._slots = LoopSemaphores(max_parallel)
         self.request_timeout_s = request_timeout_s
         self.grace_s = grace_s
         self.allow_internet = allow_internet
@@ -69,7 +77,7 @@ class E2BSandbox:
         return asyncio.run(self.arun(requests))
 
     async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
-        slots = asyncio.Semaphore(self.max_parallel)
+        slots = self._slots.get()
 
         async def one(request: ExecRequest) -> ExecResult:
             async with slots:

@@ -19,7 +19,14 @@ from typing import Any
 from r1_core.errors import ConfigError, MissingExtraError
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
-from r1_sandbox.cloud import job_json, lifetime_s, parse_report, result_from_report, runner_source
+from r1_sandbox.cloud import (
+    LoopSemaphores,
+    job_json,
+    lifetime_s,
+    parse_report,
+    result_from_report,
+    runner_source,
+)
 
 __all__ = ["MorphSandbox"]
 
@@ -72,11 +79,12 @@ class MorphSandbox:
         self.snapshot_id = snapshot_id or os.environ.get(SNAPSHOT_ENV) or None
         self.image = {"image_id": image_id, "vcpus": vcpus, "memory": memory_mb, "disk_size": disk_mb}
         self.max_parallel = max_parallel
+        self._slots = LoopSemaphores(max_parallel)
         self.startup_timeout_s = startup_timeout_s
         self.grace_s = grace_s
         self.workdir = workdir.rstrip("/")
         self._runner = runner_source()
-        self._snapshot_lock: asyncio.Lock | None = None
+        self._snapshot_locks = LoopSemaphores(1)
 
     def run(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
         return asyncio.run(self.arun(requests))
@@ -87,7 +95,7 @@ class MorphSandbox:
         except Exception as exc:
             message = f"morph: no snapshot to start from ({type(exc).__name__}: {exc})"[:2000]
             return [self._se(r, message) for r in requests]
-        slots = asyncio.Semaphore(self.max_parallel)
+        slots = self._slots.get()
 
         async def one(request: ExecRequest) -> ExecResult:
             async with slots:
@@ -101,8 +109,7 @@ class MorphSandbox:
     async def _snapshot(self) -> str:
         if self.snapshot_id:
             return self.snapshot_id
-        self._snapshot_lock = self._snapshot_lock or asyncio.Lock()
-        async with self._snapshot_lock:
+        async with self._snapshot_locks.get():
             if not self.snapshot_id:
                 digest = "r1-sandbox-{image_id}-{vcpus}-{memory}-{disk_size}".format(**self.image)
                 found = await self.client.snapshots.alist(digest=digest)
