@@ -8,10 +8,9 @@ import subprocess
 import time
 
 import pytest
-from trainkit import TINY_GRPO, env_for, metrics, r1_cmd, run_r1
-
 from r1_core.report import write_report
 from r1_core.training.rundir import CHECKPOINT_MARKER
+from trainkit import env_for, metrics, r1_cmd, run_r1, tiny_flags
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +29,7 @@ def learned(work):
     """20 GRPO steps with a reward the tiny model can learn (digit fraction)."""
     out = work / "learned"
     proc = run_r1(work, "train", "grpo", "--model", str(work / "tiny"), "--reward", "r1_test_rewards:digits",
-                  "--max-steps", "20", "--output-dir", str(out), *TINY_GRPO, "--num-generations", "8")
+                  "--max-steps", "20", "--output-dir", str(out), *tiny_flags(num_generations=8))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc
 
@@ -84,7 +83,7 @@ def test_missing_reward_column_is_one_line(work):
 def test_kill_9_then_resume_loses_and_repeats_no_step(work):
     out = work / "killed"
     cmd = r1_cmd("train", "grpo", "--model", str(work / "tiny"), "--reward", "r1_test_rewards:slow_digits",
-                 "--max-steps", "12", "--output-dir", str(out), *TINY_GRPO[:-2], "--save-steps", "3")
+                 "--max-steps", "12", "--output-dir", str(out), *tiny_flags(save_steps=3))
     proc = subprocess.Popen(cmd, cwd=work, env=env_for(work), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 240

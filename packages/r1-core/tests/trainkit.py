@@ -58,6 +58,8 @@ def metrics(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
 
 
-# Tiny-model GRPO flags: full fine-tune, short completions, no checkpoint unless asked.
-TINY_GRPO = ["--use-peft", "false", "--num-generations", "4", "--max-completion-length", "16",
-             "--learning-rate", "3e-2", "--save-steps", "1000"]
+def tiny_flags(**overrides: object) -> list[str]:
+    """Tiny-model GRPO flags: full fine-tune, short completions, no checkpoint unless asked."""
+    flags = {"use_peft": "false", "num_generations": 4, "max_completion_length": 16, "learning_rate": "3e-2",
+             "save_steps": 1000, **overrides}
+    return [x for k, v in flags.items() for x in (f"--{k.replace('_', '-')}", str(v))]
