@@ -167,3 +167,14 @@ def test_serve_rejects_bad_sizes_with_one_line():
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "--max-concurrency" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_chunks_too_large_for_a_router_are_split_not_lost():
+    # the router was down at the health check, so the client does not know its (small) capacity
+    port = _free_port()
+    sandbox = RouterSandbox([f"127.0.0.1:{port}"], chunk_size=8, retries=0, health_interval_s=3600)
+    assert all(r.verdict == Verdict.SE for r in sandbox.run(_reqs("early", 2)))
+    with running_router(EchoSandbox(), port=port, max_concurrency=1, queue_size=2) as r:
+        results = sandbox.run(_reqs("s", 12))
+        assert [x.stdout for x in results] == [f"s.{i}:s-{i}" for i in range(12)]
+        assert r.service.rejected > 0  # 413s were answered, and the halves went through

@@ -38,6 +38,10 @@ class _Refused(Exception):
         self.retry_after = retry_after
 
 
+class _TooLarge(Exception):
+    """The chunk exceeds the router's whole capacity (413): split it."""
+
+
 class _BadResponse(Exception):
     """The router answered with a 5xx or something that is not a result list: a failed attempt."""
 
@@ -216,8 +220,13 @@ class RouterSandbox:
         failures: list[str] = []
         while True:
             router = await dispatch.acquire(len(chunk), avoid=last)
+            too_large = False
             try:
                 return await self._post(client, router, chunk)
+            except _TooLarge as exc:
+                if len(chunk) == 1:
+                    return self._lost(chunk, f"router {router.url} refused a single execution ({exc})")
+                too_large = True
             except _Refused as exc:  # the router is busy: wait, do not spend a retry
                 self.stats.refused += 1
                 refusals += 1
@@ -225,25 +234,24 @@ class RouterSandbox:
                 if time.monotonic() - refused_since > self.queue_wait_s:
                     return self._lost(chunk, f"routers stayed full for {self.queue_wait_s:.0f} s ({exc})")
                 delay = min(exc.retry_after or 5.0, self._delay(min(refusals, 5)))
-            except httpx.TimeoutException as exc:
-                if not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-                    router.healthy, router.error = False, _describe(exc)
+            except (httpx.TransportError, _BadResponse) as exc:
+                router.healthy, router.error = False, _describe(exc)
+                if isinstance(exc, httpx.TimeoutException) and not isinstance(
+                        exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+                    # the router took the chunk and went silent: waiting again would double the hang
                     return self._lost(chunk, f"router {router.url} did not answer in time ({_describe(exc)})")
                 failures.append(f"{router.url}: {_describe(exc)}")
-                router.healthy, router.error = False, _describe(exc)
-                if attempt >= self.retries:
-                    return self._lost(chunk, "router lost: " + "; ".join(failures))
-                attempt += 1
-                delay = self._delay(attempt)
-            except (httpx.TransportError, _BadResponse) as exc:
-                failures.append(f"{router.url}: {_describe(exc)}")
-                router.healthy, router.error = False, _describe(exc)
                 if attempt >= self.retries:
                     return self._lost(chunk, "router lost: " + "; ".join(failures))
                 attempt += 1
                 delay = self._delay(attempt)
             finally:
                 await dispatch.release(router, len(chunk))
+            if too_large:  # the router is smaller than its /health said (or it was unreachable then)
+                half = len(chunk) // 2
+                parts = await asyncio.gather(self._run_chunk(client, dispatch, chunk[:half]),
+                                             self._run_chunk(client, dispatch, chunk[half:]))
+                return parts[0] + parts[1]
             self.stats.retries += 1
             last = router
             await asyncio.sleep(delay)
@@ -269,6 +277,8 @@ class RouterSandbox:
                               f"set {TOKEN_ENV} to the token the router was started with")
         if resp.status_code == 429:
             raise _Refused(f"{router.url} answered 429", _retry_after(resp))
+        if resp.status_code == 413:
+            raise _TooLarge(resp.text[:300])
         if resp.status_code >= 500:
             raise _BadResponse(f"HTTP {resp.status_code}: {resp.text[:200]}")
         if resp.status_code != 200:
