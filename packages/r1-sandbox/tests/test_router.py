@@ -178,3 +178,12 @@ def test_chunks_too_large_for_a_router_are_split_not_lost():
         results = sandbox.run(_reqs("s", 12))
         assert [x.stdout for x in results] == [f"s.{i}:s-{i}" for i in range(12)]
         assert r.service.rejected > 0  # 413s were answered, and the halves went through
+
+
+async def test_sync_run_works_inside_a_running_event_loop():
+    # TRL and notebooks call rewards from inside a loop; run() must not trip over it
+    with running_router(EchoSandbox()) as r:
+        results = RouterSandbox([r.url]).run(_reqs("loop", 2))
+        assert [x.stdout for x in results] == ["loop.0:loop-0", "loop.1:loop-1"]
+        again = await RouterSandbox([r.url]).arun(_reqs("a", 1))
+        assert again[0].stdout == "a.0:a-0"
