@@ -69,7 +69,7 @@ class Judge:
 
     # -- execution ------------------------------------------------------------------------------
 
-    def _request(self, name: str) -> ExecRequest:
+    def request(self, name: str) -> ExecRequest:
         problem, test = self.problem, self.problem.test(name)
         files = dict(problem.grader_files) if self.language == "cpp" else {}
         stdin, read_files = test.input, []
@@ -90,7 +90,7 @@ class Judge:
     def _execute(self, names: Sequence[str]) -> list[ExecResult]:
         if not names:
             return []
-        results = self.sandbox.run([self._request(n) for n in names])
+        results = self.sandbox.run([self.request(n) for n in names])
         if len(results) != len(names):
             raise RuntimeError(
                 f"sandbox {self.sandbox.name!r} returned {len(results)} results for {len(names)} requests"
