@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Sequence
@@ -134,6 +135,13 @@ class LocalSandbox:
                                f"use one of {', '.join(LANGUAGES)}")
         for name in [*req.files, *req.read_files]:
             check_relative(name, "file")
+        lang = language(req.language)
+        assert lang is not None
+        tool = getattr(self.config, lang.compiler) if lang.compiled else self.config.python
+        if shutil.which(tool) is None:  # a machine problem, not the program's: say how to fix it
+            option = lang.compiler or "python"
+            raise SandboxError(f"local sandbox: {tool!r} needed for {lang.name} is not an executable",
+                               f"install it or pass {option}=/path/to/it (world-readable, outside /root)")
 
     def _run_one(self, req: ExecRequest) -> ExecResult:
         start = time.monotonic()

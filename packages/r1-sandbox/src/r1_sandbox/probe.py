@@ -18,7 +18,7 @@ from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits
 from r1_sandbox.seccomp_filter import seccomp_bpf
 from r1_sandbox.supervise import execute
-from r1_sandbox.workdir import WorkDir, default_work_root
+from r1_sandbox.workdir import WorkDir, default_work_root, sweep_stale_workdirs
 
 __all__ = ["ProbeReport", "probe"]
 
@@ -64,7 +64,7 @@ def probe(config: LocalSandboxConfig) -> ProbeReport:
     _probe_bwrap(report, config.bwrap)
     if config.seccomp:
         try:
-            report.seccomp = seccomp_bpf(config.python)
+            report.seccomp = seccomp_bpf()  # python3-seccomp belongs to the system interpreter
             report.layers["seccomp"] = "ok"
         except RuntimeError as exc:
             report.layers["seccomp"] = str(exc)
@@ -109,6 +109,7 @@ def _try_tiers(report: ProbeReport, config: LocalSandboxConfig) -> None:
     limits = Limits(cpu_s=5, wall_s=10, memory_bytes=64 << 20, pids=16, file_size_bytes=1 << 20,
                     open_files=64, stdout_bytes=1 << 16, stderr_keep_bytes=1 << 16, stderr_hard_bytes=1 << 16)
     work_root = config.work_root or default_work_root()
+    sweep_stale_workdirs(work_root)
     for tier in TIERS:
         missing = [layer for layer in needs[tier] if report.layers.get(layer) != "ok"]
         if missing:

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from r1_core.errors import SandboxError
 
-__all__ = ["WorkDir", "check_relative", "default_work_root", "read_back"]
+__all__ = ["WorkDir", "check_relative", "default_work_root", "read_back", "sweep_stale_workdirs"]
 
 _seq = itertools.count()
 
@@ -36,6 +36,18 @@ def check_relative(name: str, what: str) -> PurePosixPath:
         raise SandboxError(f"{what} {name!r} is not a relative path inside the work dir",
                            "use names like 'input.txt' or 'lib/grader.h'")
     return path
+
+
+def sweep_stale_workdirs(root: Path) -> int:
+    """Remove work dirs of supervisors that died (names start with their pid): tmpfs is memory."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for child in root.iterdir():
+            pid = child.name.split("-", 1)[0]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(child, ignore_errors=True)
+                removed += 1
+    return removed
 
 
 class WorkDir:

@@ -1,0 +1,69 @@
+"""Layouts and degraded paths that this machine kind cannot show for real."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from r1_core.protocols import ExecRequest, Verdict
+from r1_sandbox.cgroup import RunCgroup, detect_layout
+from r1_sandbox.local import LocalSandbox
+from r1_sandbox.workdir import sweep_stale_workdirs
+
+
+def test_pure_cgroup_v2_layout_on_a_fake_cgroupfs(tmp_path):
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (tmp_path / "cgroup.subtree_control").write_text("")
+    layout = detect_layout(tmp_path)
+    assert layout.kind == "v2" and layout.memory == layout.pids == layout.v2 == tmp_path / "r1-sandbox"
+    assert (tmp_path / "r1-sandbox" / "cgroup.subtree_control").read_text() == "+memory +pids"
+    group = RunCgroup(layout, "123-0", memory_bytes=256 << 20, pids_max=67)
+    run = tmp_path / "r1-sandbox" / "123-0"
+    assert (run / "memory.max").read_text() == str(256 << 20)
+    assert (run / "memory.swap.max").read_text() == "0"
+    assert (run / "pids.max").read_text() == "67"
+    assert group.procs_files == [str(run / "cgroup.procs")]
+    (run / "cpu.stat").write_text("usage_usec 1500000\nuser_usec 1000000\n")
+    (run / "memory.peak").write_text(str(42 << 20))
+    (run / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+    (run / "pids.events").write_text("max 9\n")
+    assert (group.cpu_time_s(), group.peak_memory_bytes(), group.oom_kills(), group.pids_refused()) == (
+        1.5, 42 << 20, 1, 9)
+
+
+def test_no_usable_cgroups_is_an_error(tmp_path):
+    with pytest.raises(OSError, match="no usable cgroup"):
+        detect_layout(tmp_path)
+
+
+def test_rlimits_tier_without_cgroup_still_judges(monkeypatch):
+    """The weakest path: no cgroup, no namespaces — rlimits, uid drop and process-group kill only."""
+    monkeypatch.setenv("R1_SANDBOX_ALLOW_WEAK", "1")
+    with pytest.warns(RuntimeWarning):
+        sandbox = LocalSandbox(tier="rlimits")
+    sandbox.isolation = dataclasses.replace(sandbox.isolation, cgroup=None)
+    cases = [
+        (ExecRequest(language="python", source="print(sum(range(10)))"), Verdict.OK),
+        (ExecRequest(language="python", source="while True: pass", time_limit_s=0.5), Verdict.TLE),
+        (ExecRequest(language="python", source="import time; time.sleep(30)", wall_limit_s=1), Verdict.TLE),
+        (ExecRequest(language="python", source="x = bytearray(1 << 30)", memory_limit_mb=128), Verdict.MLE),
+        (ExecRequest(language="python", source="raise SystemExit(5)"), Verdict.RE),
+    ]
+    with sandbox:
+        results = sandbox.run([req for req, _ in cases])
+    assert [r.verdict for r in results] == [v for _, v in cases], [(r.verdict, r.message) for r in results]
+    assert results[0].stdout == "45\n" and results[0].cpu_time_s > 0
+
+
+def test_stale_work_dirs_of_dead_supervisors_are_swept(tmp_path):
+    (tmp_path / "999999999-1" / "box").mkdir(parents=True)
+    (tmp_path / "1-5").mkdir()  # pid 1 is alive: kept
+    assert sweep_stale_workdirs(tmp_path) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["1-5"]
+
+
+def test_missing_interpreter_is_a_one_line_error():
+    from r1_core.errors import SandboxError
+
+    with LocalSandbox(python="/nonexistent/python3") as sandbox, pytest.raises(SandboxError, match="python="):
+        sandbox.run([ExecRequest(language="python", source="print(1)")])
