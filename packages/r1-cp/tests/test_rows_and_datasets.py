@@ -185,4 +185,7 @@ def test_benchmark_scores_fractions_with_the_local_sandbox() -> None:
     wrong = '```cpp\n#include <cstdio>\nint main(){ std::puts("8"); }\n```'
     scores = bench.score(row, [row["reference_solution"], "no code here", wrong])
     assert scores == [1.0, 0.0, pytest.approx(0.2)]
+    details = bench.score_details(row, [wrong])[0]
+    assert details["points"] == 200 and details["max_score"] == 1000
+    assert details["verdicts"] == {"1": "AC", "2": "WA", "3": "WA", "4": "WA", "5": "WA"}
     bench.close()

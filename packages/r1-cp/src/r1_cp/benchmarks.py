@@ -38,18 +38,40 @@ class CPBenchmark:
         return str(row["prompt"])
 
     def score(self, row: dict[str, Any], completions: list[str]) -> list[float]:
+        """Fraction of the maximum score of each completion's last fenced code block (none → 0)."""
+        return [d["score"] for d in self.score_details(row, completions)]
+
+    def score_details(self, row: dict[str, Any], completions: list[str]) -> list[dict[str, Any]]:
+        """Per completion: ``score`` (fraction), ``points``, ``max_score``, ``verdicts``, SE count."""
         problem = problem_from_row(row, self.kind)  # type: ignore[arg-type]
         if self._sandbox is None:
             self._sandbox = get_sandbox(self.sandbox_name)
-        scores = []
+        details: list[dict[str, Any]] = []
         for completion in completions:
             code, language = extract_code(completion)
             if not code.strip():
-                scores.append(0.0)
+                details.append(
+                    {
+                        "score": 0.0,
+                        "points": 0.0,
+                        "max_score": None,
+                        "verdicts": {},
+                        "system_errors": 0,
+                        "note": "no fenced code block",
+                    }
+                )
                 continue
             result = score_submission(problem, code, language, self._sandbox)
-            scores.append(result.fraction)
-        return scores
+            details.append(
+                {
+                    "score": result.fraction,
+                    "points": result.score,
+                    "max_score": result.max_score,
+                    "verdicts": {t.name: t.verdict.value for t in result.tests},
+                    "system_errors": result.system_errors,
+                }
+            )
+        return details
 
     def close(self) -> None:
         if self._sandbox is not None:
