@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from r1_core.cli.app import command_group, console, print_json
@@ -12,14 +13,18 @@ __all__ = ["register_data_commands"]
 
 
 def decontaminate_command(
-    dataset: str = typer.Option(..., "--dataset", help="Training data: .jsonl/.parquet file, benchmark or Hub id."),
+    dataset: str = typer.Option(..., "--dataset",
+                                help="Training data: .jsonl/.parquet file, benchmark or Hub id."),
     against: list[str] = typer.Option(..., "--against", help="Benchmark(s) to check against (repeatable)."),
     ngram: int = typer.Option(8, "--ngram", help="Words per n-gram."),
-    column: str | None = typer.Option(None, "--column", help="Text column (default: problem, prompt or question)."),
+    column: str | None = typer.Option(None, "--column",
+                                      help="Text column (default: problem, prompt or question)."),
     split: str = typer.Option("train", "--split", help="Split of a Hub dataset."),
-    output: Path = typer.Option(..., "--output", help="Directory for clean.jsonl, contaminated.jsonl, report.json."),
+    output: Path = typer.Option(..., "--output",
+                                help="Directory for clean.jsonl, contaminated.jsonl, report.json."),
     workers: int | None = typer.Option(None, "--workers", help="Processes (default: CPU count, max 8)."),
-    offline: bool | None = typer.Option(None, "--offline/--online", help="Benchmarks from the bundled samples / the Hub."),
+    offline: bool | None = typer.Option(None, "--offline/--online",
+                                        help="Benchmarks from the bundled samples / the Hub."),
     json_: bool = typer.Option(False, "--json", help="Print {flagged, by_benchmark, rows} to stdout."),
 ) -> None:
     """Flag and drop training rows that share a word n-gram with a benchmark."""
@@ -54,6 +59,165 @@ def decontaminate_command(
                   f"clean data: {output / 'clean.jsonl'}")
 
 
+def mix_command(
+    config: Path = typer.Option(..., "--config", help="YAML with open-r1's dataset_mixture."),
+    output: Path = typer.Option(..., "--output", help="Directory for train.jsonl, test.jsonl, report.json."),
+    json_: bool = typer.Option(False, "--json", help="Print the report JSON to stdout."),
+) -> None:
+    """Mix datasets: column selection, weights as fractions of each source, seed, test split."""
+    from r1_core.files import atomic_write_json
+
+    from r1_cli.data.mixture import build_mixture, load_mixture_config
+    from r1_cli.data.sources import write_jsonl
+
+    mixture = load_mixture_config(config)
+    train, test, counts = build_mixture(mixture)
+    write_jsonl(output / "train.jsonl", train)
+    if test is not None:
+        write_jsonl(output / "test.jsonl", test)
+    report = {"sources": counts, "seed": mixture.seed, "test_split_size": mixture.test_split_size,
+              "train": len(train), "test": len(test) if test is not None else 0,
+              "columns": train.column_names}
+    atomic_write_json(output / "report.json", report)
+    if json_:
+        print_json(report)
+        return
+    console.print(f"mixture: {report['train']} train / {report['test']} test rows from "
+                  f"{len(counts)} source(s) → {output}")
+
+
+def _progress_bar(label: str) -> Any:
+    from r1_core.cli.app import err_console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err_console, transient=True)
+
+
+def _load_rows(dataset: str, split: str, limit: int | None) -> list[dict[str, Any]]:
+    from r1_cli.data.sources import load_table
+
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be at least 1 (got {limit})", "pass a positive number")
+    rows = load_table(dataset, split=split).rows
+    return rows[:limit] if limit is not None else rows
+
+
+def filter_pass_rate_command(
+    dataset: str = typer.Option(..., "--dataset", help="Prompts: .jsonl/.parquet file, benchmark or Hub id."),
+    model: str = typer.Option(..., "--model", help="Model path or Hub id (served name for openai)."),
+    reward: list[str] = typer.Option(..., "--reward", help="Reward(s) scoring each completion (repeatable)."),
+    num_samples: int = typer.Option(8, "--num-samples", help="Completions per prompt."),
+    min_rate: float = typer.Option(0.1, "--min", help="Keep rows with pass rate > min."),
+    max_rate: float = typer.Option(0.9, "--max", help="Keep rows with pass rate < max."),
+    column: str | None = typer.Option(None, "--column",
+                                      help="Prompt column (default: problem, prompt, question)."),
+    system_prompt: str | None = typer.Option(None, "--system-prompt", help="Prepended as a system turn."),
+    backend: str = typer.Option("transformers", "--backend", help="transformers | vllm | openai."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    temperature: float = typer.Option(0.7, "--temperature", help="Sampling temperature."),
+    top_p: float = typer.Option(1.0, "--top-p", help="Nucleus sampling."),
+    max_new_tokens: int = typer.Option(512, "--max-new-tokens", help="Tokens per completion."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    split: str = typer.Option("train", "--split", help="Split of a Hub dataset."),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first K rows."),
+    output: Path = typer.Option(..., "--output",
+                                help="Directory for generations.jsonl, filtered.jsonl, report.json."),
+    json_: bool = typer.Option(False, "--json", help="Print the report JSON to stdout."),
+) -> None:
+    """Generate N completions per prompt, score them, keep prompts whose pass rate is in (min, max)."""
+    from r1_core.api import get_reward
+    from r1_core.files import atomic_write_json
+
+    from r1_cli.data.generate import build_messages
+    from r1_cli.data.pass_rate import filter_by_pass_rate, pass_rates
+    from r1_cli.data.sources import text_column, write_jsonl
+    from r1_cli.generation import SamplingParams, make_generator
+
+    if not 0 <= min_rate <= max_rate <= 1:
+        raise ConfigError(f"need 0 <= --min <= --max <= 1 (got {min_rate}, {max_rate})",
+                          "e.g. --min 0.1 --max 0.9")
+    for name in reward:
+        get_reward(name)  # unknown names fail before the model loads
+    rows = _load_rows(dataset, split, limit)
+    col = column or text_column(rows, dataset)
+    conversations = [build_messages(r, col, None, system_prompt) for r in rows]
+    params = SamplingParams(n=num_samples, temperature=temperature, top_p=top_p,
+                            max_new_tokens=max_new_tokens, seed=seed)
+    generator = make_generator(backend, model, base_url=base_url)
+    with _progress_bar("generating") as bar:
+        task = bar.add_task("generating", total=len(rows))
+        annotated = pass_rates(rows, conversations, generator, params, reward,
+                               progress=lambda k: bar.advance(task, k))
+    kept = filter_by_pass_rate(annotated, min_rate, max_rate)
+    write_jsonl(output / "generations.jsonl", annotated)
+    write_jsonl(output / "filtered.jsonl", kept)
+    rates = [r["pass_rate"] for r in annotated]
+    report = {"rows": len(rows), "kept": len(kept), "min": min_rate, "max": max_rate,
+              "num_samples": num_samples, "rewards": reward, "model": model, "backend": backend,
+              "sampling": params.as_dict(), "pass_rates": rates,
+              "kept_indices": [i for i, r in enumerate(annotated)
+                               if r["pass_rate"] is not None and min_rate < r["pass_rate"] < max_rate]}
+    atomic_write_json(output / "report.json", report)
+    if json_:
+        print_json(report)
+        return
+    console.print(f"kept {len(kept)} of {len(rows)} prompts with pass rate in ({min_rate}, {max_rate}) → "
+                  f"{output / 'filtered.jsonl'}")
+
+
+def generate_command(
+    dataset: str = typer.Option(..., "--dataset", help="Prompts: .jsonl/.parquet file, benchmark or Hub id."),
+    model: str = typer.Option(..., "--model", help="Model name the server serves."),
+    base_url: str | None = typer.Option(None, "--base-url",
+                                        help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
+    output: Path = typer.Option(..., "--output", help="JSONL file; rerunning resumes it."),
+    column: str | None = typer.Option(None, "--column",
+                                      help="Prompt column (default: problem, prompt, question)."),
+    prompt_template: str | None = typer.Option(None, "--prompt-template", help="e.g. 'Solve: {prompt}'."),
+    system_prompt: str | None = typer.Option(None, "--system-prompt", help="Prepended as a system turn."),
+    num_generations: int = typer.Option(1, "--num-generations", help="Completions per row."),
+    temperature: float = typer.Option(0.6, "--temperature", help="Sampling temperature."),
+    top_p: float = typer.Option(0.95, "--top-p", help="Nucleus sampling."),
+    max_new_tokens: int = typer.Option(8192, "--max-new-tokens", help="Tokens per completion."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed sent to the server."),
+    concurrency: int = typer.Option(16, "--concurrency", help="Requests in flight."),
+    retries: int = typer.Option(2, "--retries", help="Retries per request (with backoff)."),
+    timeout: float = typer.Option(600.0, "--timeout", help="Seconds per request."),
+    key_column: str | None = typer.Option(None, "--key-column", help="Unique id column for resuming."),
+    api_key: str | None = typer.Option(None, "--api-key", help="Bearer token (default: $OPENAI_API_KEY)."),
+    split: str = typer.Option("train", "--split", help="Split of a Hub dataset."),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first K rows."),
+    json_: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Generate completions from an OpenAI-compatible server: concurrent, resumable JSONL output."""
+    from r1_cli.data.generate import generate_rows
+    from r1_cli.data.sources import text_column
+    from r1_cli.generation import OpenAIGenerator, SamplingParams
+
+    rows = _load_rows(dataset, split, limit)
+    col = column or text_column(rows, dataset)
+    params = SamplingParams(n=num_generations, temperature=temperature, top_p=top_p,
+                            max_new_tokens=max_new_tokens, seed=seed)
+    generator = OpenAIGenerator(model, base_url=base_url, api_key=api_key, concurrency=concurrency,
+                                timeout_s=timeout, retries=retries)
+    with _progress_bar("generating") as bar:
+        task = bar.add_task("generating", total=len(rows))
+        stats = generate_rows(rows, generator, params, output, column=col, template=prompt_template,
+                              system_prompt=system_prompt, key_column=key_column,
+                              progress=lambda k: bar.advance(task, k),
+                              on_start=lambda todo: bar.update(task, total=todo))
+    result = {**stats.as_dict(), "output": str(output)}
+    if json_:
+        print_json(result)
+        return
+    console.print(f"wrote {stats.written} rows, skipped {stats.skipped} already done, "
+                  f"{stats.failed} failed (rerun to retry) → {output}")
+
+
 def register_data_commands(cli: typer.Typer) -> None:
     group = command_group(cli, "data", help="Dataset tools: decontaminate, mix, filter-pass-rate, generate.")
     group.command("decontaminate")(decontaminate_command)
+    group.command("mix")(mix_command)
+    group.command("filter-pass-rate")(filter_pass_rate_command)
+    group.command("generate")(generate_command)

@@ -24,7 +24,8 @@ def eval_command(
     num_samples: int = typer.Option(1, "--num-samples", help="Completions per problem (pass@k for k ≤ N)."),
     limit: int | None = typer.Option(None, "--limit", help="Evaluate only the first K problems."),
     backend: str = typer.Option("transformers", "--backend", help="transformers | vllm | openai."),
-    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
+    base_url: str | None = typer.Option(None, "--base-url",
+                                        help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
     api_key: str | None = typer.Option(None, "--api-key", help="Bearer token (default: $OPENAI_API_KEY)."),
     temperature: float = typer.Option(0.6, "--temperature", help="Sampling temperature (0 = greedy)."),
     top_p: float = typer.Option(0.95, "--top-p", help="Nucleus sampling."),
@@ -34,7 +35,8 @@ def eval_command(
     concurrency: int = typer.Option(16, "--concurrency", help="Concurrent requests (openai backend)."),
     offline: bool | None = typer.Option(None, "--offline/--online",
                                         help="Force the bundled sample / the Hub (default: auto-detect)."),
-    output_dir: Path | None = typer.Option(None, "--output-dir", help="Default: eval-results/<model>/<benchmark>."),
+    output_dir: Path | None = typer.Option(None, "--output-dir",
+                                           help="Default: eval-results/<model>/<benchmark>."),
     json_: bool = typer.Option(False, "--json", help="Print the results JSON to stdout."),
 ) -> None:
     """Evaluate a model on a benchmark: pass@k (unbiased) with 95% CI, details and results files."""
@@ -63,11 +65,13 @@ def eval_command(
         print_json(result.results)
         return
     res = result.results
-    table = Table("metric", "value", "95% CI", title=f"{benchmark} · {model} · {res['num_problems']} problems")
+    title = f"{benchmark} · {model} · {res['num_problems']} problems"
+    table = Table("metric", "value", "95% CI", title=title)
     for name, m in res["metrics"].items():
         table.add_row(name, f"{m['value']:.4f}", f"[{m['ci95'][0]:.4f}, {m['ci95'][1]:.4f}]")
     console.print(table)
     if res["system_errors"]:
         err_console.print(f"warning: {res['system_errors']} test runs failed in the sandbox (SE); "
                           "those samples are not the model's fault — see details.jsonl")
-    console.print(f"results: {result.output_dir / 'results.json'}  details: {result.output_dir / 'details.jsonl'}")
+    out_dir = result.output_dir
+    console.print(f"results: {out_dir / 'results.json'}  details: {out_dir / 'details.jsonl'}")

@@ -106,6 +106,12 @@ class TransformersGenerator:
         return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True,
                                                   return_tensors="pt", return_dict=True).to(self.device)
 
+    def prompt_tokens(self, messages: Messages) -> int:
+        return int(self._encode(messages)["input_ids"].shape[1])
+
+    def reseed(self, seed: int) -> None:
+        self._torch.manual_seed(seed)
+
     def generate_one(self, messages: Messages, params: SamplingParams) -> list[Completion]:
         inputs = self._encode(messages)
         sample = params.temperature > 0
@@ -129,7 +135,7 @@ class TransformersGenerator:
 
     def generate(self, conversations: Sequence[Messages], params: SamplingParams,
                  progress: Progress | None = None) -> list[list[Completion]]:
-        self._torch.manual_seed(params.seed)
+        self.reseed(params.seed)
         out = []
         for messages in conversations:
             out.append(self.generate_one(messages, params))

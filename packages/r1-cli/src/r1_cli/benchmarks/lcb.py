@@ -45,7 +45,8 @@ LCB_PROMPT = (
     "\n\n{problem}\n\n{format}"
 )
 STDIN_FORMAT = "Read the input from standard input and write the answer to standard output."
-FUNCTIONAL_FORMAT = "Complete this starter code and return the answer from the method:\n```python\n{starter}\n```"
+FUNCTIONAL_FORMAT = ("Complete this starter code and return the answer from the method:\n"
+                     "```python\n{starter}\n```")
 
 _FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 

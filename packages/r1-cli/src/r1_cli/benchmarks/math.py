@@ -6,14 +6,13 @@ passed as the ``solution`` column the way TRL datasets carry it.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from typing import Any, ClassVar
 
 from r1_core.api import get_reward
 
 from r1_cli.benchmarks.base import HubBenchmark
 from r1_cli.benchmarks.source import HubSource
+from r1_cli.rewarding import call_reward
 
 __all__ = ["AIME24", "AIME25", "Math500", "MathBenchmark"]
 
@@ -42,12 +41,9 @@ class MathBenchmark(HubBenchmark):
     def score(self, row: dict[str, Any], completions: list[str]) -> list[float]:
         if self._reward_fn is None:
             self._reward_fn = get_reward(self.reward)
-        prompt = self.prompt(row)
-        values = self._reward_fn(prompts=[prompt] * len(completions), completions=completions,
-                                 solution=[self.gold(row)] * len(completions),
-                                 answer=[row[self.answer_column]] * len(completions))
-        if inspect.isawaitable(values):  # async rewards are allowed by TRL's protocol
-            values = asyncio.run(_wait(values))
+        k = len(completions)
+        values = call_reward(self._reward_fn, prompts=[self.prompt(row)] * k, completions=completions,
+                             solution=[self.gold(row)] * k, answer=[row[self.answer_column]] * k)
         return [float(v) if v is not None else 0.0 for v in values]
 
 
@@ -70,7 +66,3 @@ class Math500(MathBenchmark):
 
     name = "math_500"
     source = HubSource("HuggingFaceH4/MATH-500", split="test", sample="math_500.jsonl")
-
-
-async def _wait(awaitable: Any) -> Any:
-    return await awaitable

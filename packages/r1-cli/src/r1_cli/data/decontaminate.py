@@ -32,13 +32,12 @@ _ASCII_PUNCT_ROW = str.maketrans({chr(c): " " for c in range(128)
 _SEP = "\0"
 _PUNCT_KEEP_SEP = re.compile(r"[^\w\s\0]")
 _ASCII_PUNCT_TABLE = {chr(c): " " for c in range(1, 128) if not (chr(c).isalnum() or chr(c) == "_")}
-_MULT = np.uint64(0x100000001B3)
+_MULT = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so rolling keeps every bit of each word
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _PAD = 8
 _SPACE = np.uint8(32)
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
-_WORD_BYTE = np.array([not chr(b).isspace() if b < 128 else True for b in range(256)])  # FNV-64 prime: odd, so rolling keeps every bit of each word
 # Punctuation and whitespace to one space; NUL (the text separator) is kept.
 _ASCII_PUNCT = str.maketrans(_ASCII_PUNCT_TABLE)
 PARALLEL_MIN_ROWS = 20_000

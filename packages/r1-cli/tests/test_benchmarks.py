@@ -1,0 +1,132 @@
+import base64
+import json
+import pickle
+import zlib
+
+import pytest
+from r1_cli.benchmarks.gpqa import extract_choice
+from r1_cli.benchmarks.lcb import decode_tests, extract_code
+from r1_cli.benchmarks.source import read_sample
+from r1_core import Benchmark, DataError, get_benchmark
+
+OURS = ["aime24", "aime25", "math_500", "gpqa_diamond", "lcb"]
+SCHEMAS = {
+    "aime24": {"id", "problem", "solution", "answer", "url", "year"},
+    "aime25": {"id", "problem", "answer"},
+    "math_500": {"problem", "solution", "answer", "subject", "level", "unique_id"},
+    "gpqa_diamond": {"Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2",
+                     "Incorrect Answer 3"},
+    "lcb": {"question_title", "question_content", "platform", "question_id", "contest_date",
+            "starter_code", "difficulty", "public_test_cases", "private_test_cases", "metadata"},
+}
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_bundled_sample_has_the_hub_schema(name):
+    bench = get_benchmark(name)
+    assert isinstance(bench, Benchmark)
+    rows = bench.load(offline=True)
+    assert len(rows) >= 3
+    for row in rows:
+        assert SCHEMAS[name] <= set(row), name
+    assert bench.provenance["bundled"] is True
+    assert bench.revision.startswith("r1-sample-sha256:")
+    assert bench.load(offline=True, limit=2) == rows[:2]
+
+
+def test_offline_env_uses_the_sample_with_a_notice(monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    rows = get_benchmark("aime24").load()
+    assert rows == read_sample("aime24.jsonl")[0]
+    assert "bundled sample" in capsys.readouterr().err
+
+
+def test_bad_limit_is_a_data_error():
+    with pytest.raises(DataError):
+        get_benchmark("aime24").load(offline=True, limit=0)
+
+
+@pytest.mark.parametrize("name", ["aime24", "aime25", "math_500"])
+def test_math_scoring_with_the_accuracy_reward(name):
+    bench = get_benchmark(name)
+    for row in bench.load(offline=True):
+        gold = f"Reasoning... so the answer is $\\boxed{{{row['answer']}}}$."
+        assert bench.score(row, [gold, "The answer is \\boxed{123456789}", "no idea"]) == [1.0, 0.0, 0.0]
+        assert "\\boxed{ANSWER}" in bench.prompt(row) and row["problem"] in bench.prompt(row)
+
+
+def test_gpqa_shuffles_options_with_a_fixed_seed():
+    bench = get_benchmark("gpqa_diamond")
+    rows = bench.load(offline=True)
+    letters = [bench.options(r)[1] for r in rows]
+    assert letters == [get_benchmark("gpqa_diamond").options(r)[1] for r in rows]  # reproducible
+    assert len(set(letters)) > 1  # the correct answer is not always in the same place
+    other_seed = get_benchmark("gpqa_diamond", seed=1)
+    assert [other_seed.options(r)[0] for r in rows] != [bench.options(r)[0] for r in rows]
+    for row, letter in zip(rows, letters):
+        options, _ = bench.options(row)
+        assert options[ord(letter) - 65] == row["Correct Answer"]
+        assert f"{letter}) {row['Correct Answer']}" in bench.prompt(row)
+        wrong = "A" if letter != "A" else "B"
+        assert bench.score(row, [f"Thinking.\nAnswer: {letter}", f"Answer: {wrong}", "no answer"]) == [
+            1.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("so... Answer: C", "C"),
+    ("**Answer:** (B)", "B"),
+    ("The answer is D.", "D"),
+    ("Answer: A\nwait, actually Answer: B", "B"),
+    ("\\boxed{C}", "C"),
+    ("the answer is a prime number", None),
+    ("", None),
+])
+def test_extract_choice(text, expected):
+    assert extract_choice(text) == expected
+
+
+LCB_SOLUTIONS = {
+    "r1s_001": "n = int(input())\na = list(map(int, input().split()))\ns = sum(a)\n"
+               "print((s * s - sum(x * x for x in a)) // 2)",
+    "r1s_002": "print(' '.join(input().split()[::-1]))",
+    "r1s_003": "class Solution:\n    def longestRun(self, nums: List[int]) -> int:\n"
+               "        best = cur = 1\n        for i in range(1, len(nums)):\n"
+               "            cur = cur + 1 if nums[i] == nums[i - 1] else 1\n"
+               "            best = max(best, cur)\n        return best\n",
+}
+
+
+def test_lcb_judges_in_the_sandbox():
+    bench = get_benchmark("lcb")
+    rows = bench.load(offline=True)
+    assert {r["question_id"] for r in rows} == set(LCB_SOLUTIONS)
+    for row in rows:
+        good = f"Here:\n```python\n{LCB_SOLUTIONS[row['question_id']]}\n```"
+        details = bench.score_details(row, [good, "```python\nprint(0)\n```", "no code"])
+        assert [d["score"] for d in details] == [1.0, 0.0, 0.0], (row["question_id"], details)
+        assert set(details[0]["verdicts"]) == {"AC"} and len(details[0]["verdicts"]) == len(bench.tests(row))
+        assert details[1]["verdicts"] and "AC" not in details[1]["verdicts"]
+        assert details[2]["note"] == "no code block"
+        if row["starter_code"]:
+            assert "class Solution" in bench.prompt(row)
+
+
+def test_lcb_test_encodings():
+    tests = [{"input": "1\n", "output": "2\n", "testtype": "stdin"}]
+    hub_style = base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests)))).decode()
+    assert decode_tests(hub_style) == tests
+    assert decode_tests(json.dumps(tests)) == tests
+    assert decode_tests("") == []
+    hostile = base64.b64encode(zlib.compress(pickle.dumps(print))).decode()  # needs a global
+    with pytest.raises(DataError):
+        decode_tests(hostile)
+
+
+def test_extract_code_takes_the_last_block():
+    assert extract_code("```python\na=1\n```\ntext\n```py\nb=2\n```") == "b=2\n"
+    assert extract_code("no code") is None
+
+
+def test_unknown_lcb_version_is_a_data_error():
+    with pytest.raises(DataError, match="v4_v5"):
+        get_benchmark("lcb", version="v99")
