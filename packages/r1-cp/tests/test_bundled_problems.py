@@ -41,6 +41,8 @@ def test_reference_solution_scores_exactly(local_sandbox, problem, solution, exp
         assert all(t.verdict == Verdict.AC and t.memory_bytes > 0 for t in result.tests)
     if "tle" in solution:
         assert Verdict.TLE in {t.verdict for t in result.tests}
+    if "mle" in solution:
+        assert Verdict.MLE in {t.verdict for t in result.tests}
     if solution == "compile_error.cpp":
         assert result.compile["verdict"] == "CE" and "ways" in result.compile["output"]
 
@@ -69,3 +71,15 @@ def test_ioi_header_is_added_when_the_solution_forgets_it(local_sandbox) -> None
     assert score_submission(problem, source, "cpp", local_sandbox).score == 100
     unpatched = score_submission(problem, source, "cpp", local_sandbox, patch_code=False)
     assert unpatched.compile["verdict"] == "CE"
+
+
+@pytest.mark.slow
+def test_a_failing_checker_is_a_system_error_not_a_wrong_answer(local_sandbox, tmp_path) -> None:
+    import shutil
+
+    directory = Path(shutil.copytree(PROBLEMS / "twosum", tmp_path / "twosum"))
+    (directory / "checker.cpp").write_text("int main() { return 7; }\n")
+    source = (directory / "solutions" / "full.cpp").read_text()
+    result = score_submission(load_problem(directory), source, "cpp", local_sandbox, scoring_mode="partial")
+    assert {t.verdict for t in result.tests} == {Verdict.SE} and result.system_errors == 6
+    assert "checker failed" in result.tests[0].message
