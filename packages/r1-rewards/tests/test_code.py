@@ -119,3 +119,42 @@ def test_requests_are_batched_in_one_sandbox_call(r1_register):
     call_reward(get_reward("code", provider="recorder"), completions=[SOLVE, SOLVE, "none", SOLVE],
                 verification_info=[ADD] * 4)
     assert len(calls) == 1 and len(calls[0]) == 9  # 3 samples with code × 3 tests, one call
+
+
+def test_each_sample_compiles_once_however_many_tests_it_has():
+    import uuid
+
+    from r1_core import get_sandbox
+
+    sandbox = get_sandbox("local")
+    try:
+        info = {"language": "cpp", "test_cases": ADD["test_cases"] * 3}  # 9 tests
+        fresh = f"// {uuid.uuid4()}\n#include <cstdio>\n" \
+                "int main(){long a,b;scanf(\"%ld %ld\",&a,&b);printf(\"%ld\\n\",a+b);}"
+        before = sandbox.compile_cache.compilations
+        out = call_reward(get_reward("code", sandbox=sandbox), completions=[fence(fresh, "cpp")] * 2,
+                          verification_info=[info] * 2)
+        assert out == [1.0, 1.0]
+        assert sandbox.compile_cache.compilations - before == 1  # 18 runs, one compile
+    finally:
+        sandbox.close()
+
+
+def test_runs_on_an_event_loop_in_a_daemon_thread_as_trl_does():
+    import asyncio
+    import threading
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        code, binary = get_reward("code"), get_reward("binary_code")
+
+        async def both():
+            return await asyncio.gather(code(completions=[SOLVE], verification_info=[ADD]),
+                                        binary(completions=[SOLVE], verification_info=[ADD]))
+
+        assert asyncio.run_coroutine_threadsafe(both(), loop).result(timeout=120) == [[1.0], [1.0]]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

@@ -27,6 +27,8 @@ class CodeConfig(RewardConfig):
     provider: str = "local"
     """registered sandbox that runs the code (``local``, ``e2b``, ``morph``, ``router`` ...)."""
     provider_config: dict[str, Any] = Field(default_factory=dict)
+    sandbox: Any = None
+    """an already open sandbox to use instead of ``provider`` (shares its compile cache)."""
     time_limit_s: float = Field(5.0, gt=0)
     """CPU seconds per test; a test over it fails (the sample keeps its other tests)."""
     memory_limit_mb: int = Field(512, gt=0)
@@ -63,7 +65,7 @@ def _info(value: Any, index: int) -> dict[str, Any]:
 
 def _sandbox(cfg: CodeConfig, holder: dict[str, Sandbox]) -> Sandbox:
     if "sandbox" not in holder:
-        holder["sandbox"] = get_sandbox(cfg.provider, **cfg.provider_config)
+        holder["sandbox"] = cfg.sandbox or get_sandbox(cfg.provider, **cfg.provider_config)
     return holder["sandbox"]
 
 

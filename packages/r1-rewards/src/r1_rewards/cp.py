@@ -29,6 +29,8 @@ class CPConfig(RewardConfig):
     provider: str = "local"
     """registered sandbox that runs the programs."""
     provider_config: dict[str, Any] = Field(default_factory=dict)
+    sandbox: Any = None
+    """an already open sandbox to use instead of ``provider``."""
     language: str | None = None
     """solution language; default: the row's ``language`` column, else C++."""
     max_concurrent: int = Field(8, ge=1)
@@ -61,7 +63,7 @@ class _CPReward:
 
     def _setup(self) -> None:
         if self._sandbox is None:
-            self._sandbox = get_sandbox(self.cfg.provider, **self.cfg.provider_config)
+            self._sandbox = self.cfg.sandbox or get_sandbox(self.cfg.provider, **self.cfg.provider_config)
             self._scorer = get_scorer(self.kind, **self.scorer_config)
 
     def problem(self, row: dict[str, Any], index: int) -> Any:
