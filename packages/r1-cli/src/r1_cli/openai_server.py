@@ -14,33 +14,38 @@ import time
 import uuid
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from r1_cli.generation import SamplingParams, TransformersGenerator
 
-__all__ = ["create_app"]
+__all__ = ["ChatRequest", "create_app"]
+
+
+class Message(BaseModel):
+    role: str
+    content: str
+
+
+class ChatRequest(BaseModel):
+    """The subset of OpenAI's chat-completions request this server honours."""
+
+    model: str
+    messages: list[Message]
+    n: int = Field(1, ge=1, le=64)
+    temperature: float = Field(1.0, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_tokens: int = Field(256, ge=1)
+    seed: int | None = None
 
 
 def create_app(model: str, *, served_name: str | None = None) -> Any:
     """A FastAPI app serving ``model`` (a local path or Hub id) under ``served_name``."""
     from fastapi import FastAPI, HTTPException
-    from pydantic import BaseModel, Field
 
     generator = TransformersGenerator(model)
     name = served_name or model
     lock = threading.Lock()
     app = FastAPI(title="r1 OpenAI-compatible server")
-
-    class Message(BaseModel):
-        role: str
-        content: str
-
-    class ChatRequest(BaseModel):
-        model: str
-        messages: list[Message]
-        n: int = Field(1, ge=1, le=64)
-        temperature: float = Field(1.0, ge=0)
-        top_p: float = Field(1.0, gt=0, le=1)
-        max_tokens: int = Field(256, ge=1)
-        seed: int | None = None
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
