@@ -24,7 +24,7 @@ IOI_SUBTASKS = [Subtask(name="a", points=30, tests=["t1", "t2"]), Subtask(name="
 
 def test_ioi_subtask_is_min_times_points_and_shared_tests_run_once(scripted) -> None:
     problem = _problem(subtasks=IOI_SUBTASKS)
-    result = score_submission(problem, _src(t1="out1", t2="out2", t3="out3", t4="bad"), "python", scripted)
+    result = score_submission(problem, _src(t1="out1", t2="out2", t3="out3", t4="bad"), "cpp", scripted)
     assert [(s.name, s.score, s.weighted_score) for s in result.subtasks] == [
         ("a", 1.0, 30.0),
         ("b", 0.0, 0.0),
@@ -50,9 +50,12 @@ def test_ioi_batch_size_below_one_runs_everything_at_once(scripted, size) -> Non
     # open-r1 ran *no* test for test_batch_size <= 0 (research D8); here it means one batch
     problem = _problem(n=5)
     src = _src(**{f"t{i}": f"out{i}" for i in range(1, 6)})
-    result = score_submission(problem, src, "python", scripted, test_batch_size=size)
+    result = score_submission(problem, src, "cpp", scripted, test_batch_size=size)
     assert result.score == 100 and len(result.tests) == 5
-    assert [len(b) for b in scripted.batches] == [1, 4]
+    assert [len(b) for b in scripted.batches] == [1, 4], "C++: one run compiles, then the rest at once"
+    python = scripted.__class__()
+    score_submission(problem, src, "python", python, test_batch_size=size)
+    assert [len(b) for b in python.batches] == [5], "nothing to compile: one batch"
 
 
 def test_ioi_partial_scores_from_checker_take_the_minimum(scripted) -> None:

@@ -21,6 +21,7 @@ from r1_cp.problem import Problem
 __all__ = ["LANGUAGES", "Judge"]
 
 LANGUAGES = ("cpp", "python")
+COMPILED = frozenset({"cpp"})  # the first run of these compiles; the rest hit the compile cache
 
 
 class Judge:
@@ -55,6 +56,8 @@ class Judge:
         """Judge the tests ``names`` (those already judged are not run again), in that order."""
         todo = [n for n in dict.fromkeys(names) if n not in self.results]
         if todo and not self.compile_failed:
+            if not self.compile and self.language not in COMPILED:
+                self.compile = {"verdict": "OK", "output": "", "time_s": 0.0, "cached": False}
             if not self.compile:
                 first = self._execute(todo[:1])
                 self._record_compile(first[0])
@@ -83,6 +86,9 @@ class Judge:
             files=files,
             read_files=read_files,
             time_limit_s=problem.time_limit,
+            # the judged limit is CPU time; the wall backstop is generous so that a busy host
+            # (parallel tests, noisy neighbours) does not turn a correct program into a TLE
+            wall_limit_s=3 * problem.time_limit + 5,
             memory_limit_mb=problem.memory_limit,
             id=name,
         )
@@ -153,10 +159,11 @@ class Judge:
             checker_request(checker, self.problem.test(n).input, out, self.problem.test(n).output, tag=n)
             for n, _, out in items
         ]
-        # the first checker run compiles the checker; the rest reuse the sandbox's compile cache
-        results = self.sandbox.run(requests[:1])
-        if len(requests) > 1:
-            results += self.sandbox.run(requests[1:])
+        # a C++ checker's first run compiles it; the rest reuse the sandbox's compile cache
+        split = 1 if checker.language in COMPILED else 0
+        results = self.sandbox.run(requests[:split]) if split else []
+        if len(requests) > split:
+            results += self.sandbox.run(requests[split:])
         for (name, res, _), chk in zip(items, results, strict=True):
             self._store(name, res, interpret_checker(chk))
 
