@@ -14,6 +14,12 @@ from r1_core.protocols import ExecResult, Verdict
 OK, RE, TLE, MLE, OLE, CE = Verdict.OK, Verdict.RE, Verdict.TLE, Verdict.MLE, Verdict.OLE, Verdict.CE
 
 
+def cpu_killed_near_limit(r: ExecResult) -> bool:
+    """Killed for CPU soon after 1 s of CPU — or, on a box too loaded to give it 1 s of CPU before the
+    wall backstop, killed for wall time."""
+    return 1.0 <= r.cpu_time_s < 1.6 if r.message.startswith("CPU") else "wall" in r.message
+
+
 @dataclass(frozen=True)
 class Hostile:
     name: str
@@ -39,7 +45,7 @@ PROGRAMS: list[Hostile] = [
     H("py_syntax_error", PY, "def f(:\n  pass", RE, check=lambda r: "SyntaxError" in r.stderr),
     H("py_exception", PY, "raise ValueError('boom')", RE, check=lambda r: "ValueError: boom" in r.stderr),
     H("py_exit3", PY, "import sys; sys.exit(3)", RE, check=lambda r: r.exit_code == 3),
-    H("py_infinite_loop", PY, "while True: pass", TLE, check=lambda r: 1.0 <= r.cpu_time_s < 1.6),
+    H("py_infinite_loop", PY, "while True: pass", TLE, check=cpu_killed_near_limit),
     H("py_sleep", PY, "import time; time.sleep(60)", TLE, wall_limit_s=1.5,
       check=lambda r: r.cpu_time_s < 0.5 and "wall" in r.message),
     H("py_memory_bomb", PY, "x = []\nwhile True: x.append(bytearray(16 << 20))", MLE),
@@ -129,7 +135,7 @@ import os, time
 if os.fork() == 0:
     os.setsid(); time.sleep(30); os._exit(0)
 print('parent done')
-""", OK, check=lambda r: r.wall_time_s < 2.5 and r.stdout == "parent done\n"),
+""", OK, check=lambda r: r.wall_time_s < 3.5 and r.stdout == "parent done\n"),
     H("py_zombies", PY, """
 import os
 for _ in range(30):
@@ -151,7 +157,7 @@ def spin():
 if os.fork() == 0:
     spin(); os._exit(0)
 spin(); os.wait()
-""", TLE, check=lambda r: r.cpu_time_s >= 1.0),
+""", TLE, check=cpu_killed_near_limit),
     H("py_seccomp_surface", PY, """
 import ctypes, errno
 libc = ctypes.CDLL(None, use_errno=True)
@@ -189,7 +195,7 @@ print('mount', libc.mount(b'none', b'/tmp', b'tmpfs', 0, None), ctypes.get_errno
     H("cpp_deep_stack", CPP, "#include <cstdio>\nint f(int n){ volatile char buf[512]; buf[0] = n;"
       " return n == 0 ? 0 : f(n - 1) + buf[0] % 2; }\nint main(){ printf(\"%d\\n\", f(100000)); }", OK),
     H("cpp_infinite_loop", CPP, "int main(){ volatile long x = 0; for(;;) x++; }", TLE,
-      check=lambda r: r.cpu_time_s < 1.6),
+      check=cpu_killed_near_limit),
     H("cpp_wall_spin", CPP, "#include <ctime>\nint main(){ time_t t = time(0); while (time(0) - t < 10); }",
       TLE),
     H("cpp_sleep", CPP, "#include <unistd.h>\nint main(){ sleep(60); }", TLE, wall_limit_s=1.5),

@@ -42,7 +42,7 @@ def world(tmp_path_factory):
     listener.listen(16)
     listener.setblocking(False)
     sandbox = LocalSandbox(max_workers=2, compile_memory_mb=768, compile_time_limit_s=6,
-                           compile_wall_limit_s=12)
+                           compile_wall_limit_s=60)
     yield {"secret": secret, "escape": escape, "listener": listener, "sandbox": sandbox}
     sandbox.close()
     listener.close()
@@ -52,7 +52,7 @@ def world(tmp_path_factory):
 def _request(p: Hostile, world) -> ExecRequest:
     source = (p.source.replace("{port}", str(world["listener"].getsockname()[1]))
               .replace("{secret}", str(world["secret"])).replace("{escape}", str(world["escape"])))
-    options = {"time_limit_s": 1.0, "memory_limit_mb": 256, "wall_limit_s": 4.0, **p.options}
+    options = {"time_limit_s": 1.0, "memory_limit_mb": 256, "wall_limit_s": 10.0, **p.options}
     return ExecRequest(language=p.language, source=source, id=p.name, **options)
 
 

@@ -67,7 +67,7 @@ def register_local_commands(group: typer.Typer) -> None:
         from r1_sandbox.config import LocalSandboxConfig
         from r1_sandbox.probe import probe
 
-        report = probe(LocalSandboxConfig())
+        report = probe(LocalSandboxConfig(), fresh=True)
         data = report.to_dict()
         if json_out:
             print_json(data)

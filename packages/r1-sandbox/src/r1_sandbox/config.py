@@ -42,7 +42,7 @@ class LocalSandboxConfig(BaseModel):
     tmpfs_mb: int = Field(64, ge=1, description="size of the private /tmp")
     open_files: int = Field(256, ge=16, description="RLIMIT_NOFILE")
     compile_time_limit_s: float = Field(10.0, gt=0, description="CPU seconds for one compilation")
-    compile_wall_limit_s: float = Field(30.0, gt=0, description="wall seconds for one compilation")
+    compile_wall_limit_s: float = Field(60.0, gt=0, description="wall seconds for one compilation")
     compile_memory_mb: int = Field(1024, ge=64, description="memory of one compilation")
     compile_output_bytes: int = Field(64 << 10, ge=1024, description="compiler messages kept (CE text)")
     precompiled_header: bool = Field(True, description="build and use a precompiled bits/stdc++.h")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,20 @@ class ProbeReport:
                 "best_tier": self.best, "cgroup_layout": self.cgroup.kind if self.cgroup else None}
 
 
-def probe(config: LocalSandboxConfig) -> ProbeReport:
+_cache: dict[tuple[object, ...], ProbeReport] = {}
+_cache_lock = threading.Lock()
+
+
+def probe(config: LocalSandboxConfig, *, fresh: bool = False) -> ProbeReport:
+    """The report for this machine and configuration, probed once per process (``fresh`` re-probes)."""
+    key = (os.geteuid(), config.uid, config.gid, config.bwrap, config.seccomp, config.work_root)
+    with _cache_lock:
+        if fresh or key not in _cache:
+            _cache[key] = _probe(config)
+        return _cache[key]
+
+
+def _probe(config: LocalSandboxConfig) -> ProbeReport:
     root = os.geteuid() == 0
     report = ProbeReport(root, config.uid if root else None, config.gid if root else None)
     report.layers["uid"] = "ok" if root else "not root: programs run as the calling user"
