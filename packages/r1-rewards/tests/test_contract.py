@@ -57,7 +57,7 @@ def test_missing_column_names_reward_column_and_present_columns(name):
 
 
 @pytest.mark.parametrize(("name", "bad"), [
-    ("cosine", {"max_len": -5}), ("repetition_penalty", {"language": "fr"}),
+    ("cosine", {"max_len": -5}), ("repetition_penalty", {"text_language": "fr"}),
     ("code", {"time_limit_s": 0}), ("accuracy", {"timeout": 3}), ("codeforces", {"scoring_mode": "best"}),
     ("reasoning_steps", {"min_steps": 0}),
 ])
@@ -76,3 +76,25 @@ def test_factories_called_without_config_use_the_documented_defaults():
     assert CodeConfig().provider == "local"
     fn = get_reward("soft_overlong_punishment")
     assert fn(completions=["a", "b"], completion_ids=[[0] * 12288, [0] * 14336]) == [0.0, -0.5]
+
+
+def test_factory_signatures_show_each_option_with_its_single_default():
+    """Tools that introspect a factory (the GRPO trainer forwarding open-r1 recipe keys) see the
+    config model's fields, so there is one default per option."""
+    from r1_core.api import get_host
+
+    for entry in list_entries("rewards"):
+        obj = get_host().registry("rewards").entry(entry.name).obj
+        model = getattr(obj, "config_model", None)
+        if model is None:
+            continue
+        params = inspect.signature(obj).parameters
+        assert list(params) == list(model.model_fields), entry.name
+        for name, field in model.model_fields.items():
+            assert params[name].default == field.get_default(call_default_factory=True)
+
+
+def test_rewards_declare_the_columns_they_need():
+    assert get_reward("accuracy").required_columns == ["solution"]
+    assert get_reward("code").required_columns == ["verification_info"]
+    assert get_reward("exact_match", column="answer").required_columns == ["answer"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from r1_core.api import factory
 
 from r1_rewards.completions import answer_region, completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config
+from r1_rewards.config import RewardConfig, parse_config, reward_factory
 from r1_rewards.math_verifier import TIMEOUT, MathVerifier, Outcome
 from r1_rewards.stats import BatchReport
 
@@ -54,7 +53,7 @@ def _score(outcome: Outcome, report: BatchReport) -> float | None:
     return outcome
 
 
-@factory
+@reward_factory(AccuracyConfig)
 def accuracy(**config: Any) -> Any:
     """Build ``accuracy``: 1.0 if the completion's final answer equals the ``solution`` column.
 
@@ -78,4 +77,5 @@ def accuracy(**config: Any) -> Any:
     def accuracy(completions: list[Any], **kwargs: Any) -> list[float | None]:
         return judge_math("accuracy", completions, kwargs, cfg.timeout_s)
 
+    accuracy.required_columns = ["solution"]  # type: ignore[attr-defined]
     return accuracy

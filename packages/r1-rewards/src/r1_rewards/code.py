@@ -11,16 +11,16 @@ import json
 from typing import Any
 
 from pydantic import Field
-from r1_core.api import factory, get_sandbox
+from r1_core.api import get_sandbox
 from r1_core.errors import DataError
 from r1_core.protocols import ExecRequest, ExecResult, Sandbox, Verdict
 
 from r1_rewards.code_extract import canonical_language, extract_code
 from r1_rewards.completions import answer_region, completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config
+from r1_rewards.config import RewardConfig, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
 
-__all__ = ["CodeConfig", "binary_code", "code", "output_matches", "score_tests"]
+__all__ = ["CodeConfig", "binary_code", "code", "open_sandbox", "output_matches", "score_tests"]
 
 
 class CodeConfig(RewardConfig):
@@ -28,7 +28,7 @@ class CodeConfig(RewardConfig):
     """registered sandbox that runs the code (``local``, ``e2b``, ``morph``, ``router`` ...)."""
     provider_config: dict[str, Any] = Field(default_factory=dict)
     sandbox: Any = None
-    """an already open sandbox to use instead of ``provider`` (shares its compile cache)."""
+    """an open sandbox to use (shares its compile cache), or a provider name like ``provider``."""
     time_limit_s: float = Field(5.0, gt=0)
     """CPU seconds per test; a test over it fails (the sample keeps its other tests)."""
     memory_limit_mb: int = Field(512, gt=0)
@@ -63,9 +63,16 @@ def _info(value: Any, index: int) -> dict[str, Any]:
     return value
 
 
+def open_sandbox(sandbox: Any, provider: str, provider_config: dict[str, Any]) -> Sandbox:
+    """``sandbox`` itself when it is one, else the registered provider it (or ``provider``) names."""
+    if sandbox is not None and not isinstance(sandbox, str):
+        return sandbox
+    return get_sandbox(sandbox or provider, **provider_config)
+
+
 def _sandbox(cfg: CodeConfig, holder: dict[str, Sandbox]) -> Sandbox:
     if "sandbox" not in holder:
-        holder["sandbox"] = cfg.sandbox or get_sandbox(cfg.provider, **cfg.provider_config)
+        holder["sandbox"] = open_sandbox(cfg.sandbox, cfg.provider, cfg.provider_config)
     return holder["sandbox"]
 
 
@@ -126,7 +133,7 @@ async def run_code_tests(reward: str, cfg: CodeConfig, holder: dict[str, Sandbox
     return out
 
 
-@factory
+@reward_factory(CodeConfig)
 def code(**config: Any) -> Any:
     """Build ``code``: the fraction of the row's test cases the completion's program passes.
 
@@ -145,10 +152,11 @@ def code(**config: Any) -> Any:
     async def code(completions: list[Any], **kwargs: Any) -> list[float | None]:
         return await run_code_tests("code", cfg, holder, completions, kwargs)
 
+    code.required_columns = ["verification_info"]  # type: ignore[attr-defined]
     return code
 
 
-@factory
+@reward_factory(CodeConfig)
 def binary_code(**config: Any) -> Any:
     """Build ``binary_code``: 1.0 if ``code`` would score above 0.99 (all tests pass), else 0.0;
     ``None`` stays ``None``. Same options as ``code``."""
@@ -159,4 +167,5 @@ def binary_code(**config: Any) -> Any:
         scores = await run_code_tests("binary_code", cfg, holder, completions, kwargs)
         return [None if s is None else (1.0 if s > 0.99 else 0.0) for s in scores]
 
+    binary_code.required_columns = ["verification_info"]  # type: ignore[attr-defined]
     return binary_code

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field
-from r1_core.api import factory, get_sandbox, get_scorer
+from r1_core.api import get_scorer
 from r1_core.errors import DataError, R1Error
 from r1_core.protocols import Sandbox, ScoreResult, Verdict
 
+from r1_rewards.code import open_sandbox
 from r1_rewards.code_extract import canonical_language, extract_code
 from r1_rewards.completions import TRL_KWARGS, answer_region, completion_text
-from r1_rewards.config import RewardConfig, parse_config
+from r1_rewards.config import RewardConfig, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
 
 __all__ = ["CPConfig", "codeforces", "ioi", "usaco"]
@@ -30,8 +31,8 @@ class CPConfig(RewardConfig):
     """registered sandbox that runs the programs."""
     provider_config: dict[str, Any] = Field(default_factory=dict)
     sandbox: Any = None
-    """an already open sandbox to use instead of ``provider``."""
-    language: str | None = None
+    """an open sandbox to use (or a provider name, as open-r1's ``code_provider``)."""
+    solution_language: str | None = None
     """solution language; default: the row's ``language`` column, else C++."""
     max_concurrent: int = Field(8, ge=1)
     """samples judged at the same time."""
@@ -63,7 +64,7 @@ class _CPReward:
 
     def _setup(self) -> None:
         if self._sandbox is None:
-            self._sandbox = self.cfg.sandbox or get_sandbox(self.cfg.provider, **self.cfg.provider_config)
+            self._sandbox = open_sandbox(self.cfg.sandbox, self.cfg.provider, self.cfg.provider_config)
             self._scorer = get_scorer(self.kind, **self.scorer_config)
 
     def problem(self, row: dict[str, Any], index: int) -> Any:
@@ -75,7 +76,7 @@ class _CPReward:
             raise DataError(f"reward {self.kind!r}, row {index}: {exc.message}", exc.hint) from None
 
     def language(self, row: dict[str, Any]) -> str:
-        return canonical_language(self.cfg.language or row.get("language"), "cpp")
+        return canonical_language(self.cfg.solution_language or row.get("language"), "cpp")
 
     async def __call__(self, completions: list[Any], kwargs: dict[str, Any]) -> list[float | None]:
         self._setup()
@@ -123,7 +124,7 @@ def _codeforces_value(result: ScoreResult) -> float:
     return result.score
 
 
-@factory
+@reward_factory(CPConfig)
 def ioi(**config: Any) -> Any:
     """Build ``ioi`` (alias ``ioi_code``): the IOI score of the completion's C++ program as a fraction.
 
@@ -145,7 +146,7 @@ def ioi(**config: Any) -> Any:
     return ioi
 
 
-@factory
+@reward_factory(CPConfig)
 def codeforces(**config: Any) -> Any:
     """Build ``codeforces`` (alias ``cf_code``): open-r1's Codeforces reward.
 
@@ -163,7 +164,7 @@ def codeforces(**config: Any) -> Any:
     return codeforces
 
 
-@factory
+@reward_factory(CPConfig)
 def usaco(**config: Any) -> Any:
     """Build ``usaco``: the fraction of the USACO problem's tests the program passes (stdio or
     file I/O). No program → 0.0; a sandbox failure → ``None`` (counted)."""

@@ -6,10 +6,9 @@ import re
 from typing import Any
 
 from pydantic import Field
-from r1_core.api import factory
 
 from r1_rewards.completions import completion_text
-from r1_rewards.config import RewardConfig, parse_config
+from r1_rewards.config import RewardConfig, parse_config, reward_factory
 from r1_rewards.prefill import with_prefill
 
 __all__ = ["code_format", "format_reward", "reasoning_steps", "tag_count_reward"]
@@ -56,7 +55,7 @@ class ReasoningStepsConfig(RewardConfig):
 _STEP = re.compile(r"(Step \d+:|^\d+\.|\n-|\n\*|First,|Second,|Next,|Finally,)", re.MULTILINE)
 
 
-@factory
+@reward_factory(ReasoningStepsConfig)
 def reasoning_steps(**config: Any) -> Any:
     """Build ``reasoning_steps``: ``min(1, steps / min_steps)`` (default ``min_steps=3``).
 
@@ -75,7 +74,7 @@ class CodeFormatConfig(RewardConfig):
     language: str = "python"
 
 
-@factory
+@reward_factory(CodeFormatConfig)
 def code_format(**config: Any) -> Any:
     """Build ``code_format``: 1.0 if the completion has the ``format`` shape and its answer holds a
     fenced code block tagged with the sample's language (the ``language`` column when the rows

@@ -6,11 +6,10 @@ import math
 from typing import Any
 
 from pydantic import Field, model_validator
-from r1_core.api import factory
 
 from r1_rewards.accuracy import judge_math
 from r1_rewards.completions import completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config
+from r1_rewards.config import RewardConfig, parse_config, reward_factory
 
 __all__ = ["cosine", "length", "soft_overlong_punishment"]
 
@@ -19,7 +18,7 @@ class LengthConfig(RewardConfig):
     timeout_s: float = Field(10.0, gt=0)
 
 
-@factory
+@reward_factory(LengthConfig)
 def length(**config: Any) -> Any:
     """Build ``length`` (Kimi 1.5 length penalty) over the completions of one call.
 
@@ -46,6 +45,7 @@ def length(**config: Any) -> Any:
                 out.append(lam if ok == 1.0 else min(0.0, lam))
         return out
 
+    length.required_columns = ["solution"]  # type: ignore[attr-defined]
     return length
 
 
@@ -70,7 +70,7 @@ def cosine_value(progress: float, lo: float, hi: float) -> float:
     return lo + 0.5 * (hi - lo) * (1.0 + math.cos(math.pi * p))
 
 
-@factory
+@reward_factory(CosineConfig)
 def cosine(**config: Any) -> Any:
     """Build ``cosine`` (length-scaled correctness, "Demystifying Long CoT").
 
@@ -96,6 +96,7 @@ def cosine(**config: Any) -> Any:
                 out.append(cosine_value(p, cfg.max_value_wrong, cfg.min_value_wrong))
         return out
 
+    cosine.required_columns = ["solution"]  # type: ignore[attr-defined]
     return cosine
 
 
@@ -110,7 +111,7 @@ class SoftOverlongConfig(RewardConfig):
         return self
 
 
-@factory
+@reward_factory(SoftOverlongConfig)
 def soft_overlong_punishment(**config: Any) -> Any:
     """Build ``soft_overlong_punishment`` (DAPO eq. 13) over the token count ``L``.
 

@@ -6,10 +6,8 @@ import re
 import string
 from typing import Any
 
-from r1_core.api import factory
-
 from r1_rewards.completions import answer_region, completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config
+from r1_rewards.config import RewardConfig, parse_config, reward_factory
 
 __all__ = ["exact_match", "final_answer", "normalize_answer", "rouge_l"]
 
@@ -43,7 +41,7 @@ class QAConfig(RewardConfig):
     """the dataset column holding the reference answer (a string or a list of accepted answers)."""
 
 
-@factory
+@reward_factory(QAConfig)
 def exact_match(**config: Any) -> Any:
     """Build ``exact_match``: 1.0 if the final answer equals a reference after SQuAD normalisation.
 
@@ -60,10 +58,11 @@ def exact_match(**config: Any) -> Any:
             out.append(1.0 if answer and answer in {normalize_answer(r) for r in _references(ref)} else 0.0)
         return out
 
+    exact_match.required_columns = [cfg.column]  # type: ignore[attr-defined]
     return exact_match
 
 
-@factory
+@reward_factory(QAConfig)
 def rouge_l(**config: Any) -> Any:
     """Build ``rouge_l``: the best ROUGE-L F1 (rouge-score, stemmed) between the final answer and
     any reference in the column (default ``solution``); 0.0 for an empty answer."""
@@ -83,4 +82,5 @@ def rouge_l(**config: Any) -> Any:
             out.append(max(scorer.score(r, answer)["rougeL"].fmeasure for r in _references(ref)))
         return out
 
+    rouge_l.required_columns = [cfg.column]  # type: ignore[attr-defined]
     return rouge_l

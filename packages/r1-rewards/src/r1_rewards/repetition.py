@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field
-from r1_core.api import factory
 from r1_core.errors import MissingExtraError
 
 from r1_rewards.completions import completion_text
-from r1_rewards.config import RewardConfig, parse_config
+from r1_rewards.config import RewardConfig, parse_config, reward_factory
 
 __all__ = ["repetition_penalty", "word_ngrams"]
 
@@ -17,7 +16,8 @@ __all__ = ["repetition_penalty", "word_ngrams"]
 class RepetitionConfig(RewardConfig):
     ngram_size: int = Field(3, ge=1)
     max_penalty: float = Field(-1.0, le=0)
-    language: Literal["en", "zh"] = "en"
+    text_language: Literal["en", "zh"] = "en"
+    """how to split words: ``en`` (whitespace) or ``zh`` (jieba)."""
 
 
 def _words(text: str, language: str) -> list[str]:
@@ -25,7 +25,7 @@ def _words(text: str, language: str) -> list[str]:
         try:
             import jieba  # type: ignore[import-not-found]
         except ImportError:
-            raise MissingExtraError("jieba (needed by repetition_penalty language='zh')",
+            raise MissingExtraError("jieba (needed by repetition_penalty text_language='zh')",
                                     "jieba") from None
         return [w for w in jieba.lcut(text) if w.strip()]
     return text.lower().split()
@@ -35,7 +35,7 @@ def word_ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
 
 
-@factory
+@reward_factory(RepetitionConfig)
 def repetition_penalty(**config: Any) -> Any:
     """Build ``repetition_penalty``: ``(1 − unique/total) × max_penalty`` over word n-grams.
 
@@ -48,7 +48,7 @@ def repetition_penalty(**config: Any) -> Any:
     def repetition_penalty(completions: list[Any], **kwargs: Any) -> list[float | None]:
         out: list[float | None] = []
         for c in completions:
-            grams = word_ngrams(_words(completion_text(c), cfg.language), cfg.ngram_size)
+            grams = word_ngrams(_words(completion_text(c), cfg.text_language), cfg.ngram_size)
             out.append((1.0 - len(set(grams)) / len(grams)) * cfg.max_penalty + 0.0 if grams else 0.0)
         return out
 
