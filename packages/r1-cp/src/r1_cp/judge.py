@@ -61,10 +61,11 @@ class Judge:
             if not self.compile:
                 first = self._execute(todo[:1])
                 self._record_compile(first[0])
-                todo_results = first + ([] if self.compile_failed else self._execute(todo[1:]))
+                todo_results = [] if self.compile_failed else first + self._execute(todo[1:])
             else:
                 todo_results = self._execute(todo)
-            self._judge(todo[: len(todo_results)], todo_results)
+            if todo_results:
+                self._judge(todo, todo_results)
         if self._compile_failed is not None:
             for name in todo:
                 self.results.setdefault(name, self._ce_result(name))
@@ -104,17 +105,18 @@ class Judge:
         return results
 
     def _record_compile(self, result: ExecResult) -> None:
+        failed = result.verdict == Verdict.CE
         self.compile = {
-            "verdict": "CE" if result.verdict == Verdict.CE else "OK",
-            "output": result.compile_output,
+            "verdict": "CE" if failed else "OK",
+            "output": result.compile_output or (result.message if failed else ""),
             "time_s": result.compile_time_s,
             "cached": result.cached_compile,
         }
-        if result.verdict == Verdict.CE:
-            self._fail_compile(result.compile_output or result.message, Verdict.CE)
+        if failed:
+            self._compile_failed = Judgement(Verdict.CE, 0.0, "compilation failed (see compile output)")
 
     def _fail_compile(self, message: str, verdict: Verdict) -> None:
-        self._compile_failed = Judgement(verdict, 0.0, message[:2000])
+        self._compile_failed = Judgement(verdict, 0.0, message)
         self.compile = {"verdict": verdict.value, "output": message, "time_s": 0.0, "cached": False}
 
     def _ce_result(self, name: str) -> TestResult:
@@ -123,7 +125,7 @@ class Judge:
             name=name,
             verdict=self._compile_failed.verdict,
             score=0.0,
-            message=self._compile_failed.message[:500],
+            message=self._compile_failed.message,
         )
 
     # -- judging outputs ------------------------------------------------------------------------
