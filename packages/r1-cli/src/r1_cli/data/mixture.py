@@ -37,6 +37,18 @@ def load_mixture_config(path: str | Path) -> Any:
 
 def build_mixture(mixture: Any) -> tuple[Any, Any | None, list[dict[str, Any]]]:
     """The mixed train split, the test split (or None) and per-source row counts."""
+    import datasets
+
+    bars_were_on = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # per-file "Generating split" bars would bury the result
+    try:
+        return _build(mixture)
+    finally:
+        if bars_were_on:
+            datasets.enable_progress_bars()
+
+
+def _build(mixture: Any) -> tuple[Any, Any | None, list[dict[str, Any]]]:
     from datasets import concatenate_datasets
     from r1_core.training.data import load_dataset_named
 
@@ -57,6 +69,12 @@ def build_mixture(mixture: Any) -> tuple[Any, Any | None, list[dict[str, Any]]]:
         counts.append({"id": src.id, "config": src.config, "split": src.split, "weight": src.weight,
                        "rows": len(part)})
         parts.append(part)
+    first = parts[0].column_names
+    for src, part in zip(mixture.datasets[1:], parts[1:], strict=True):
+        if set(part.column_names) != set(first):
+            raise DataError(f"mixture sources have different columns: {mixture.datasets[0].id!r} has "
+                            f"{sorted(first)}, {src.id!r} has {sorted(part.column_names)}",
+                            "select the same columns in every source with `columns:`")
     try:
         mixed = concatenate_datasets(parts).shuffle(seed=mixture.seed)
     except ValueError as exc:
