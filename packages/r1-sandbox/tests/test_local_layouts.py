@@ -67,3 +67,21 @@ def test_missing_interpreter_is_a_one_line_error():
 
     with LocalSandbox(python="/nonexistent/python3") as sandbox, pytest.raises(SandboxError, match="python="):
         sandbox.run([ExecRequest(language="python", source="print(1)")])
+
+
+def test_compile_cache_keeps_the_most_recently_used_binaries(tmp_path):
+    import os
+    import time
+
+    from r1_sandbox.compile_cache import Build, CompileCache
+
+    cache = CompileCache(tmp_path / "bin", max_binaries=3)
+    produced = tmp_path / "prog"
+    produced.write_bytes(b"\x7fELF")
+    for i in range(5):
+        cache.store(f"k{i}", Build(ok=True), produced)
+        os.utime(tmp_path / "bin" / f"k{i}", (time.time() - 100 + i, time.time() - 100 + i))
+    assert cache.lookup("k0").cached  # a hit refreshes k0
+    assert cache.prune() == 2
+    assert sorted(p.name for p in (tmp_path / "bin").iterdir()) == ["k0", "k3", "k4"]
+    assert cache.lookup("k1") is None and cache.compilations == 5

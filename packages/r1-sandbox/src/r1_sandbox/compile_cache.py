@@ -2,7 +2,9 @@
 
 A batch of 50 requests with the same source compiles once: a per-key lock makes concurrent
 requests wait for the first compilation, and later batches (or processes) find the binary on
-disk. Failed compilations are remembered in memory for the life of the process.
+disk. Failed compilations are remembered in memory for the life of the process. Hits refresh
+a binary's mtime; every few stores the oldest binaries beyond ``max_binaries`` are removed, so a
+long training run does not fill the disk.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def compile_key(language: str, compiler: str, flags: list[str], source: str, cod
 class CompileCache:
     """Binaries under ``<root>/<key>/prog``; readable (not writable) by the sandbox uid."""
 
-    def __init__(self, root: Path, failures_kept: int = 4096) -> None:
+    def __init__(self, root: Path, failures_kept: int = 4096, max_binaries: int = 4096) -> None:
         self.root = root
+        self.max_binaries = max_binaries
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._failed: OrderedDict[str, Build] = OrderedDict()
@@ -53,8 +56,13 @@ class CompileCache:
 
     def lookup(self, key: str) -> Build | None:
         binary = self.root / key / "prog"
-        if binary.is_file():
-            return Build(ok=True, binary=binary, cached=True)
+        try:
+            os.utime(self.root / key)  # recently used: kept by prune()
+        except FileNotFoundError:
+            pass
+        else:
+            if binary.is_file():
+                return Build(ok=True, binary=binary, cached=True)
         with self._guard:
             failed = self._failed.get(key)
         if failed is not None:
@@ -72,6 +80,8 @@ class CompileCache:
                     while len(self._failed) > self._failures_kept:
                         self._failed.popitem(last=False)
             return build
+        if self.compilations % 64 == 0:
+            self.prune()
         final = self.root / key
         tmp = self.root / f".{key}.{os.getpid()}.{threading.get_ident()}"
         tmp.mkdir(parents=True, mode=0o755)
@@ -82,3 +92,15 @@ class CompileCache:
         except OSError:  # another process stored the same key first
             shutil.rmtree(tmp, ignore_errors=True)
         return Build(ok=True, binary=final / "prog", output=build.output, time_s=build.time_s)
+
+    def prune(self) -> int:
+        """Remove the least recently used binaries beyond ``max_binaries``; returns how many."""
+        try:
+            entries = [(d.stat().st_mtime, d) for d in self.root.iterdir() if not d.name.startswith(".")]
+        except OSError:
+            return 0
+        entries.sort()
+        excess = entries[:max(0, len(entries) - self.max_binaries)]
+        for _, d in excess:  # a run still using one keeps its open mount; the path just goes away
+            shutil.rmtree(d, ignore_errors=True)
+        return len(excess)

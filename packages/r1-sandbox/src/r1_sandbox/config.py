@@ -45,6 +45,7 @@ class LocalSandboxConfig(BaseModel):
     compile_wall_limit_s: float = Field(60.0, gt=0, description="wall seconds for one compilation")
     compile_memory_mb: int = Field(1024, ge=64, description="memory of one compilation")
     compile_output_bytes: int = Field(64 << 10, ge=1024, description="compiler messages kept (CE text)")
+    max_cached_binaries: int = Field(4096, ge=16, description="compiled binaries kept on disk (LRU)")
     precompiled_header: bool = Field(True, description="build and use a precompiled bits/stdc++.h")
     stderr_hard_limit_bytes: int = Field(8 << 20, ge=1024, description="stderr beyond this is OLE")
     seccomp: bool = Field(True, description="apply the seccomp deny-list (when available)")

@@ -77,7 +77,7 @@ class LocalSandbox:
         self._owner = owner if owner is None else (int(owner[0]), int(owner[1]))
         self.work_root = self.config.work_root or default_work_root()
         cache = cache_dir_for(self.config, self.isolation.uid)
-        self.compile_cache = CompileCache(cache / "bin")
+        self.compile_cache = CompileCache(cache / "bin", max_binaries=self.config.max_cached_binaries)
         self.headers = PrecompiledHeaders(cache / "pch", self._owner)
         self._pool = ThreadPoolExecutor(max_workers=self.config.max_workers or os.cpu_count() or 1,
                                         thread_name_prefix="r1-sandbox")
