@@ -56,7 +56,7 @@ def _need_rewards(rewards: list[str]) -> None:
         raise ConfigError("no reward given", "pass --reward NAME (repeatable)")
 
 
-def score(reward: RewardOpt = [], input: InputOpt = Path("rows.jsonl"),  # noqa: B006 (typer default)
+def score(input: InputOpt, reward: RewardOpt = [],  # noqa: B006 (typer default)
           reward_config: ConfigOpt = None,
           as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Score each row's completion with one or more rewards."""
@@ -85,7 +85,7 @@ def _fmt(v: float | None) -> str:
     return "null" if v is None else f"{v:.4g}"
 
 
-def check(reward: RewardOpt = [], input: InputOpt = Path("rows.jsonl"),  # noqa: B006 (typer default)
+def check(input: InputOpt, reward: RewardOpt = [],  # noqa: B006 (typer default)
           reward_config: ConfigOpt = None,
           group_size: Annotated[int | None, typer.Option(
               "--group-size", help="completions per prompt, consecutive (default: group by prompt)")] = None,

@@ -78,7 +78,18 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def _limit_memory() -> None:
+    """Cap the address space so a runaway answer (a huge power or factorial) fails with
+    MemoryError here instead of exhausting the host; ``R1_MATH_WORKER_MEMORY_MB`` (default 4096)."""
+    import resource
+
+    mb = int(os.environ.get("R1_MATH_WORKER_MEMORY_MB", "4096") or 0)
+    if mb > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (mb << 20, mb << 20))
+
+
 def main() -> None:
+    _limit_memory()
     # Take the real stdout for the protocol; anything printed by libraries goes to stderr.
     out_fd = os.dup(1)
     os.dup2(2, 1)
@@ -99,6 +110,8 @@ def main() -> None:
         for index, gold, answer, boxed, timeout in batch:
             try:
                 outcome: Any = judge(gold, answer, tuple(boxed), timeout)
+            except MemoryError:
+                outcome = "timeout"  # the answer exhausted the worker: no credit, as for a hang
             except BaseException as exc:  # math-verify's TimeoutException is a BaseException
                 if isinstance(exc, KeyboardInterrupt | SystemExit):
                     raise
