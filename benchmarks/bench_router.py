@@ -86,6 +86,17 @@ def _load_test(url: str) -> list[float]:
     return sorted(latencies)
 
 
+def _single_call_ms(sandbox, tag: str, calls: int = 20) -> float:
+    """Median latency of one execution when nothing else is queued (the router's own cost)."""
+    took = []
+    for c in range(calls):
+        start = time.perf_counter()
+        (result,) = sandbox.run(_requests(1, f"{tag}{c}."))
+        took.append(time.perf_counter() - start)
+        assert result.verdict == Verdict.OK, result
+    return statistics.median(took) * 1000
+
+
 def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
@@ -104,6 +115,7 @@ def main() -> None:
         for r in range(ROUNDS):  # interleaved so machine noise hits both sides alike
             direct.append(_throughput(local, f"d{r}."))
             routed.append(_throughput(router, f"r{r}."))
+        idle_direct, idle_routed = _single_call_ms(local, "sd"), _single_call_ms(router, "sr")
         latencies = _load_test(url)
     finally:
         proc.terminate()
@@ -119,6 +131,9 @@ def main() -> None:
     print(f"| local sandbox, direct (baseline) | {d:.1f} |")
     print(f"| router provider → `r1 sandbox serve` → local sandbox | {r:.1f} |")
     print(f"\n**Router throughput = {ratio:.0%} of direct** (median of per-round ratios; target ≥ 80%).\n")
+    print("One execution on an idle router, median of 20 calls: "
+          f"direct {idle_direct:.0f} ms, through the router {idle_routed:.0f} ms "
+          f"(+{idle_routed - idle_direct:.0f} ms: HTTP, JSON, health check).\n")
     print(f"Load test: {CLIENTS} concurrent clients × {CALLS_PER_CLIENT} single-execution calls "
           f"({len(latencies)} calls) on {workers} workers, latency per call (mostly queueing: "
           f"{CLIENTS} callers share {workers} workers):\n")

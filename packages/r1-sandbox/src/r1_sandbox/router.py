@@ -11,11 +11,14 @@ A chunk that still fails comes back as ``SE`` results with the reason, counted i
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
+import ssl
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -153,37 +156,57 @@ class RouterSandbox:
         self._routers = [_Router(u) for u in self.urls]
         self._checked_at = -float("inf")
         self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary())
 
     # -- public protocol ------------------------------------------------------------------------
 
     def run(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.arun(requests))
-        # called from inside an event loop (e.g. a notebook): run on a private loop in a thread
-        box: list[list[ExecResult]] = []
-        thread = threading.Thread(target=lambda: box.append(asyncio.run(self.arun(requests))))
-        thread.start()
-        thread.join()
-        return box[0]
+        # a private loop in a thread: works inside a caller's running loop too (TRL, notebooks),
+        # and keeps one HTTP client with open connections across calls
+        return asyncio.run_coroutine_threadsafe(self.arun(requests), self._own_loop()).result()
 
     async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
         if not requests:
             return []
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
-        async with httpx.AsyncClient(headers=headers, limits=limits, trust_env=False) as client:
-            await self._refresh_health(client)
-            dispatch = _Dispatch(self._routers)
-            chunks = self._chunks(list(requests))
-            parts = await asyncio.gather(*(self._run_chunk(client, dispatch, c) for c in chunks))
+        client = self._client()
+        await self._refresh_health(client)
+        dispatch = _Dispatch(self._routers)
+        chunks = self._chunks(list(requests))
+        parts = await asyncio.gather(*(self._run_chunk(client, dispatch, c) for c in chunks))
         results = [r for part in parts for r in part]
         self._count(results)
         return results
 
     def close(self) -> None:
-        """Nothing to release: connections live only for the duration of one call."""
+        """Close the HTTP connections and stop the private loop of :meth:`run`."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        client = self._clients.pop(loop, None)
+        if client is not None:
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+
+    def _own_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, daemon=True, name="r1-router-client").start()
+                self._loop = loop
+            return self._loop
+
+    def _client(self) -> httpx.AsyncClient:
+        """One client per event loop (httpx clients belong to the loop that opened them)."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
+            client = httpx.AsyncClient(headers=headers, limits=limits, trust_env=False, verify=_tls_context())
+            self._clients[loop] = client
+        return client
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -303,6 +326,12 @@ class RouterSandbox:
         with self._lock:
             self.stats.executions += len(results)
             self.stats.system_errors += sum(r.verdict == Verdict.SE for r in results)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # building a context loads the CA bundle (~40 ms); once per process, not once per call
+    return ssl.create_default_context()
 
 
 def _retry_after(resp: httpx.Response) -> float | None:
