@@ -69,8 +69,9 @@ def accuracy(**config: Any) -> Any:
     * an item that takes longer than ``timeout_s`` is killed and scores 0.0, counted as
       ``accuracy/timeout``; a verifier crash gives ``None``, counted as ``accuracy/error``.
 
-    Runs in worker processes (safe from any thread) behind a cache keyed by (gold, answer,
-    settings, math-verify version).
+    Simple answers (numbers, fractions, radicals, sets of those) are decided exactly in-process;
+    the rest run math-verify in worker processes (safe from any thread). Results are cached by
+    (gold, answer, settings, math-verify version).
     """
     cfg = parse_config(AccuracyConfig, "accuracy", config)
 
