@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -52,10 +53,10 @@ def test_full_queue_answers_429_and_oversized_batch_413(router):
                                        "timeout": 30})
     blocker.start()
     try:
-        for _ in range(200):  # wait until the 8 are admitted
-            if httpx.get(f"{router.url}/health").json()["running"] == 4:
-                break
-            threading.Event().wait(0.01)
+        deadline = time.monotonic() + 20
+        while httpx.get(f"{router.url}/health").json()["running"] < 4:  # until the 8 are admitted
+            assert time.monotonic() < deadline, "the blocking batch never started"
+            time.sleep(0.01)
         health = httpx.get(f"{router.url}/health").json()
         assert health["queue_depth"] == 4
         resp = httpx.post(f"{router.url}/v1/execute", json={"requests": [_req(99)]})
