@@ -34,7 +34,7 @@ log = logging.getLogger("r1.router")
 
 
 class _Refused(Exception):
-    """The router answered but did not run the chunk (429, 5xx): retry later or elsewhere."""
+    """The router is full (429): retry later or elsewhere, without spending a retry."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -112,8 +112,8 @@ def _parse_urls(urls: str | Sequence[str] | None) -> list[str]:
     parsed = [_normalise(u) for u in urls if u and u.strip()]
     if not parsed:
         raise ConfigError("sandbox 'router' needs at least one router URL",
-                          f"pass urls=[...] (reward config: code_provider_urls) or set {URLS_ENV}="
-                          "host1:8000,host2:8000")
+                          f"set {URLS_ENV}=host1:8000,host2:8000 or pass urls=[...] (in a reward's "
+                          "config: provider_config: {urls: [...]}); see docs/router.md")
     return list(dict.fromkeys(parsed))
 
 
