@@ -85,3 +85,30 @@ def test_compile_cache_keeps_the_most_recently_used_binaries(tmp_path):
     assert cache.prune() == 2
     assert sorted(p.name for p in (tmp_path / "bin").iterdir()) == ["k0", "k3", "k4"]
     assert cache.lookup("k1") is None and cache.compilations == 5
+
+
+def test_python_preexec_launcher_still_judges():
+    """The fallback child setup (no C compiler): same verdicts as the compiled launcher."""
+    from r1_core.testing import check_sandbox_contract
+
+    with LocalSandbox(launcher="python") as sandbox:
+        assert sandbox.isolation.launcher is None
+        check_sandbox_contract(sandbox)
+        bomb = ExecRequest(language="python", source="x = []\nwhile True: x.append(bytearray(8 << 20))",
+                           memory_limit_mb=96)
+        forks = ExecRequest(language="python", time_limit_s=0.5,
+                            source="import os\nwhile True:\n    try: os.fork()\n    except OSError: pass")
+        assert [r.verdict for r in sandbox.run([bomb, forks])] in (
+            [Verdict.MLE, Verdict.TLE], [Verdict.MLE, Verdict.RE])
+
+
+def test_launcher_is_used_only_from_a_private_dir(tmp_path):
+    from r1_sandbox.launcher import build_launcher
+
+    private = build_launcher(tmp_path / "ok", "gcc")
+    assert private is not None and private.stat().st_mode & 0o022 == 0
+    shared = tmp_path / "shared"
+    (shared / "launcher").mkdir(parents=True)
+    (shared / "launcher").chmod(0o777)  # anyone could swap the binary we would exec as root
+    assert build_launcher(shared, "gcc") is None
+    assert build_launcher(tmp_path / "nocc", "/nonexistent/cc") is None

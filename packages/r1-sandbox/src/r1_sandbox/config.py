@@ -49,3 +49,6 @@ class LocalSandboxConfig(BaseModel):
     precompiled_header: bool = Field(True, description="build and use a precompiled bits/stdc++.h")
     stderr_hard_limit_bytes: int = Field(8 << 20, ge=1024, description="stderr beyond this is OLE")
     seccomp: bool = Field(True, description="apply the seccomp deny-list (when available)")
+    launcher: Literal["auto", "python"] = Field(
+        "auto", description="child setup: auto = a small C helper compiled with cc (the supervisor is "
+                            "never forked), python = subprocess preexec_fn")

@@ -33,6 +33,7 @@ class Isolation:
     gid: int | None
     bwrap: str | None  # path of bwrap, None: no namespaces
     seccomp: bytes | None  # BPF program, None: no filter
+    launcher: str | None = None  # compiled child-setup helper (r1_sandbox.launcher); None: preexec_fn
 
     @property
     def layers(self) -> list[str]:

@@ -29,6 +29,7 @@ Semantics other packages rely on:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
@@ -47,6 +48,7 @@ from r1_sandbox.compile_cache import Build, CompileCache, compile_key
 from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
 from r1_sandbox.languages import BINARY, LANGUAGES, PCH_MOUNT, Language, language
+from r1_sandbox.launcher import build_launcher
 from r1_sandbox.pch import PrecompiledHeaders, uses_bits_header
 from r1_sandbox.probe import WEAKNESS, ProbeReport, cache_dir_for, probe
 from r1_sandbox.supervise import execute
@@ -77,6 +79,8 @@ class LocalSandbox:
         self._owner = owner if owner is None else (int(owner[0]), int(owner[1]))
         self.work_root = self.config.work_root or default_work_root()
         cache = cache_dir_for(self.config, self.isolation.uid)
+        if self.config.launcher == "auto":
+            self.isolation = self._with_launcher(cache)
         self.compile_cache = CompileCache(cache / "bin", max_binaries=self.config.max_cached_binaries)
         self.headers = PrecompiledHeaders(cache / "pch", self._owner)
         self._pool = ThreadPoolExecutor(max_workers=self.config.max_workers or os.cpu_count() or 1,
@@ -105,6 +109,24 @@ class LocalSandbox:
             warnings.warn(message, RuntimeWarning, stacklevel=3)
             log.warning(message)
         return self.report.isolation(tier)
+
+    def _with_launcher(self, cache: Path) -> Isolation:
+        """The isolation with the compiled launcher, if it builds and passes a smoke run."""
+        path = build_launcher(cache, self.config.cc)
+        if path is None:
+            log.info("no C launcher (cannot compile with %s): using preexec_fn", self.config.cc)
+            return self.isolation
+        iso = dataclasses.replace(self.isolation, launcher=str(path))
+        limits = Limits(cpu_s=5, wall_s=10, memory_bytes=64 << 20, pids=16, file_size_bytes=1 << 20,
+                        open_files=64, stdout_bytes=1 << 16, stderr_keep_bytes=1 << 16,
+                        stderr_hard_bytes=1 << 16)
+        with WorkDir(self.work_root, self._owner) as wd:
+            wd.populate({})
+            out = execute(iso, ["/bin/true"], box=wd.box, stdin_path=wd.stdin, limits=limits)
+        if out.started and out.exit_code == 0:
+            return iso
+        log.warning("the C launcher %s failed a smoke run (%s): using preexec_fn", path, out.setup_error)
+        return self.isolation
 
     # ------------------------------------------------------------------ public API
     def run(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:

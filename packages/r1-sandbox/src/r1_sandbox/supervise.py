@@ -22,6 +22,7 @@ from pathlib import Path
 
 from r1_sandbox.cgroup import JANITOR, RunCgroup
 from r1_sandbox.isolation import BOX, Isolation, Limits, Mount, bwrap_argv, child_setup, program_env, rlimits
+from r1_sandbox.launcher import launcher_argv
 
 __all__ = ["Outcome", "execute"]
 
@@ -140,8 +141,13 @@ def _execute(iso: Isolation, group: RunCgroup | None, argv: Sequence[str], *, bo
         else:
             cmd = _launcher(_host_argv(argv, box, mounts))
             env, cwd = program_env(str(box)), str(box)
-        setup = child_setup(group, rlimits(limits, cgroup=group is not None, uid_dropped=iso.uid is not None),
-                            iso.uid, iso.gid, new_session=iso.bwrap is None)
+        hard = rlimits(limits, cgroup=group is not None, uid_dropped=iso.uid is not None)
+        setup = None
+        if iso.launcher is not None:  # vfork + exec of a C helper: the supervisor is never forked
+            cmd = launcher_argv(iso.launcher, uid=iso.uid, gid=iso.gid, new_session=iso.bwrap is None,
+                                cgroup_files=group.procs_files if group else [], limits=hard) + cmd
+        else:
+            setup = child_setup(group, hard, iso.uid, iso.gid, new_session=iso.bwrap is None)
         with open(stdin_path, "rb") as stdin:
             start = time.monotonic()
             try:
