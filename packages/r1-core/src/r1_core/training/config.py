@@ -13,8 +13,8 @@ import dataclasses
 import difflib
 import functools
 import importlib
-import typing
 import sys
+import typing
 from typing import Any, ClassVar
 
 import yaml

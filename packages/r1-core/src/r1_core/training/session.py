@@ -188,6 +188,8 @@ def describe(s: Session, model_path: str, data: str, rows: int, extra: str = "")
     steps = f"{o.max_steps} steps" if o.max_steps and o.max_steps > 0 else f"{o.num_train_epochs:g} epoch(s)"
     defaults = f" (CPU defaults: {', '.join(s.notes)}; override with flags)" if s.notes else ""
     resume = f", resuming from {s.resume_from.name}" if s.resume_from else ""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    where += f" × {world} processes" if world > 1 else ""
     s.say(f"{s.kind} on {where}: model {model_path} ({peft}); data {data} ({rows} rows){extra}; "
           f"{steps}{defaults}{resume} → {s.run.path}")
 
