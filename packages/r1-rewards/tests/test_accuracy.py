@@ -79,10 +79,10 @@ def test_works_from_a_background_thread_like_trl_async_rewards():
 def test_pool_kills_a_hung_worker_and_keeps_going():
     pool = VerifierPool(workers=1)
     try:
-        # inner (signal) timeout 30 s, hard limit 1.5 s: only the kill can stop this item
-        tasks = [("$5$", r"\boxed{5}", (), 30), ("$5$", r"\boxed{9^{9^{9}}}", (), 30),
-                 ("$6$", r"\boxed{6}", (), 30)]
-        out = pool.run(tasks, timeout_s=1.5)
+        # inner (signal) timeout 60 s, hard limit 6 s: only the kill can stop this item
+        tasks = [("$5$", r"\boxed{5}", (), 60), ("$5$", r"\boxed{(10^{8})!}", (), 60),
+                 ("$6$", r"\boxed{6}", (), 60)]
+        out = pool.run(tasks, timeout_s=6)
         assert out == [1.0, TIMEOUT, 1.0]
         assert pool.kills == 1
     finally:

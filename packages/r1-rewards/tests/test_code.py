@@ -41,7 +41,7 @@ def test_a_timeout_fails_that_test_only():
     """open-r1's uncaught per-test timeout zeroed the whole sample (D3)."""
     slow_on_big = fence("a, b = map(int, input().split())\n"
                         "if a == 5:\n    while True: pass\nprint(a + b)")
-    assert call_reward(get_reward("code", time_limit_s=1), completions=[slow_on_big],
+    assert call_reward(get_reward("code", time_limit_s=2), completions=[slow_on_big],
                        verification_info=[ADD]) == pytest.approx([2 / 3])
 
 
