@@ -56,20 +56,28 @@ def baseline(rows: list[str], benches: dict[str, list[str]]) -> dict[str, list[i
     return out
 
 
+def best_of(repeats: int, fn):
+    """Fastest of a few runs: on a shared machine the minimum is the least disturbed measurement."""
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
 def main() -> None:
     rows, benches = corpus()
-    t0 = time.perf_counter()
-    base = baseline(rows, benches)
-    t_base = time.perf_counter() - t0
+    t_base, base = best_of(2, lambda: baseline(rows, benches))
     timings = {}
-    for workers in (1, os.cpu_count() or 1):
-        t0 = time.perf_counter()
-        ours = find_contamination(rows, benches, n=N, workers=workers)
-        timings[workers] = time.perf_counter() - t0
+    for workers in sorted({1, os.cpu_count() or 1}):
+        run = lambda w=workers: find_contamination(rows, benches, n=N, workers=w)  # noqa: E731
+        timings[workers], ours = best_of(3, run)
         assert ours.by_benchmark == base, "flags differ from the baseline"
     flagged = len(set().union(*map(set, base.values())))
     print("## Decontamination: 100,000 rows vs 3 × 500-text benchmarks, 8-grams\n")
-    print(f"{flagged} rows flagged by both implementations (identical flags per benchmark).\n")
+    print(f"{flagged} rows flagged by both implementations (identical flags per benchmark). "
+          "Best of 2 (baseline) / 3 (r1) runs.\n")
     print("| implementation | seconds | rows/s | speed-up |")
     print("| --- | ---: | ---: | ---: |")
     print(f"| per-row set intersection (baseline) | {t_base:.2f} | {ROWS / t_base:,.0f} | 1.0× |")

@@ -4,10 +4,12 @@ Text is lower-cased, punctuation becomes spaces, and words are split on whitespa
 flagged for a benchmark when any of its ``n``-word windows occurs in any of the benchmark's texts;
 texts shorter than ``n`` words have no n-grams and are never flagged.
 
-Speed: each word is hashed once, n-gram hashes are rolled with numpy over a whole chunk of rows
-at a time and looked up by binary search in the benchmark's sorted hashes; chunks run in parallel
-processes. Hash hits are confirmed by exact n-gram comparison, so the flags are exactly those of a
-plain set intersection (hash collisions can only cost time, never a false flag).
+Speed: a chunk of rows is normalised as one string, its words are hashed with numpy (no Python
+object per word), n-gram hashes are combined by doubling, a one-hash Bloom filter discards almost
+every window and the rest are looked up by binary search in each benchmark's sorted hashes;
+chunks run in parallel processes. Hash hits are confirmed by exact n-gram comparison, so the flags
+are exactly those of a plain set intersection (hash collisions can only cost time, never a false
+flag).
 """
 
 from __future__ import annotations
@@ -89,9 +91,8 @@ def _word_hashes(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lens = ends - starts
     words8 = np.ndarray((len(body),), dtype="<u8", buffer=data, strides=(1,))
     hashes = words8[starts]
-    long = np.flatnonzero(lens >= 8)
-    short = np.flatnonzero(lens < 8)
-    hashes[short] &= _LOW_BYTES[lens[short]]
+    hashes &= _LOW_BYTES[np.minimum(lens, 8)]
+    long = np.flatnonzero(lens > 8)  # few: only these need their last 8 bytes too
     hashes[long] += words8[ends[long] - 8] * _K2
     hashes *= _K1
     hashes += lens.astype(np.uint64)
@@ -184,17 +185,8 @@ class Contamination:
         return {"flagged": self.flagged, "by_benchmark": self.by_benchmark, "rows": self.rows}
 
 
-# Worker state: each process hashes the benchmarks itself, so hashes agree under any start method.
-_BENCHES: list[BenchmarkNgrams] = []
-
-
-def _init_worker(specs: list[tuple[str, list[str]]], n: int) -> None:
-    global _BENCHES
-    _BENCHES = [BenchmarkNgrams(name, texts, n) for name, texts in specs]
-
-
 def _chunks(texts: Sequence[str]) -> Iterable[tuple[int, int]]:
-    """Row ranges of about CHUNK_CHARS characters: bounded memory, cached powers reused."""
+    """Row ranges of about CHUNK_CHARS characters (at most CHUNK_ROWS rows): bounded memory."""
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 3)
     lo = 0
     while lo < len(texts):
@@ -229,22 +221,39 @@ def _candidates(texts: Sequence[str], offset: int, n: int,
     return out
 
 
-def _candidates_in_worker(texts: Sequence[str], offset: int, n: int) -> dict[str, list[int]]:
-    return _candidates(texts, offset, n, _BENCHES)
+# Worker state: each process hashes the benchmarks itself (cheap), and under ``fork`` the rows
+# are inherited instead of pickled to every worker.
+_BENCHES: list[BenchmarkNgrams] = []
+_ROWS: Sequence[str] = ()
+
+
+def _init_worker(specs: list[tuple[str, list[str]]], n: int) -> None:
+    global _BENCHES
+    _BENCHES = [BenchmarkNgrams(name, texts, n) for name, texts in specs]
+
+
+def _candidates_in_worker(lo: int, hi: int, texts: Sequence[str] | None, n: int) -> dict[str, list[int]]:
+    return _candidates(_ROWS[lo:hi] if texts is None else texts, lo, n, _BENCHES)
 
 
 def _parallel_candidates(texts: Sequence[str], n: int, specs: list[tuple[str, list[str]]],
                          workers: int) -> dict[str, set[int]]:
+    global _ROWS
     chunk = max(1, -(-len(texts) // (workers * 4)))
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    fork = "fork" in mp.get_all_start_methods()
     found: dict[str, set[int]] = {name: set() for name, _ in specs}
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=_init_worker,
-                             initargs=(specs, n)) as pool:
-        futures = [pool.submit(_candidates_in_worker, texts[i:i + chunk], i, n)
-                   for i in range(0, len(texts), chunk)]
-        for fut in futures:
-            for name, rows in fut.result().items():
-                found[name].update(rows)
+    _ROWS = texts
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork" if fork else "spawn"),
+                                 initializer=_init_worker, initargs=(specs, n)) as pool:
+            futures = [pool.submit(_candidates_in_worker, i, min(i + chunk, len(texts)),
+                                   None if fork else texts[i:i + chunk], n)
+                       for i in range(0, len(texts), chunk)]
+            for fut in futures:
+                for name, rows in fut.result().items():
+                    found[name].update(rows)
+    finally:
+        _ROWS = ()
     return found
 
 
