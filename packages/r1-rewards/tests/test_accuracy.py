@@ -87,3 +87,16 @@ def test_pool_kills_a_hung_worker_and_keeps_going():
         assert pool.kills == 1
     finally:
         pool.close()
+
+
+def test_pool_replaces_workers_that_died_between_batches():
+    pool = VerifierPool(workers=2)
+    try:
+        assert pool.run([("$1$", r"\boxed{1}", (), 5)] * 3, timeout_s=30) == [1.0] * 3
+        for worker in pool._workers:  # e.g. the OOM killer took them
+            worker.proc.kill()
+            worker.proc.wait()
+        tasks = [("$1$", r"\boxed{1}", (), 5), ("$2$", r"\boxed{3}", (), 5)]
+        assert pool.run(tasks, timeout_s=30) == [1.0, 0.0]
+    finally:
+        pool.close()

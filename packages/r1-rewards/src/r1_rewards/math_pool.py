@@ -100,9 +100,14 @@ class VerifierPool:
     def _dispatch(self, worker: _Worker, pending: deque[int], tasks: list[MathTask]) -> None:
         size = max(1, min(16, len(pending) // (2 * self.size)))
         chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
+        try:
+            worker.outbox.send([(i, *tasks[i]) for i in chunk])
+        except OSError:  # the worker died while idle: its items go back, a new one starts
+            pending.extendleft(reversed(chunk))
+            self._replace(worker)
+            return
         worker.chunk = deque(chunk)
         worker.since = time.monotonic()
-        worker.outbox.send([(i, *tasks[i]) for i in chunk])
 
     def _run(self, tasks: list[MathTask], timeout_s: float) -> list[Any]:
         results: list[Any] = [None] * len(tasks)
