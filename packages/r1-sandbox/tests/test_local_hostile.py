@@ -97,6 +97,20 @@ def _run_suite(world) -> None:
         conn.close()
     leftovers = [d for d in sandbox.work_root.iterdir() if d.name.startswith(f"{os.getpid()}-")]
     assert leftovers == []
+    assert _our_cgroups_gone(sandbox), "run cgroups were not removed"
+
+
+def _our_cgroups_gone(sandbox: LocalSandbox) -> bool:
+    """Groups busy while the kernel reaps zombies are removed by the janitor within seconds."""
+    layout = sandbox.isolation.cgroup
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        left = [d for parent in layout.parents() for d in parent.iterdir()
+                if d.is_dir() and d.name.startswith(f"{os.getpid()}-")]
+        if not left:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def test_catalogue_is_large_enough():
