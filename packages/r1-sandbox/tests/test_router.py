@@ -73,6 +73,7 @@ def test_thirty_two_clients_each_get_their_own_results_in_order():
                 sandbox = RouterSandbox([r.url], chunk_size=3, backoff_s=0.02)
                 out[k] = [x.stdout for x in sandbox.run(_reqs(f"c{k}", 6, delay=0.005))]
                 assert sandbox.stats.system_errors == 0
+                sandbox.close()
             except BaseException as exc:  # surfaced below
                 errors.append(exc)
 
@@ -190,3 +191,23 @@ async def test_sync_run_works_inside_a_running_event_loop():
         assert [x.stdout for x in results] == ["loop.0:loop-0", "loop.1:loop-1"]
         again = await RouterSandbox([r.url]).arun(_reqs("a", 1))
         assert again[0].stdout == "a.0:a-0"
+
+
+def test_run_still_works_in_a_forked_child():
+    # trainers fork (data loaders, multiprocessing); the private loop thread does not survive it
+    with running_router(EchoSandbox()) as r:
+        sandbox = RouterSandbox([r.url])
+        assert sandbox.run(_reqs("parent", 1))[0].verdict == Verdict.OK
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: report through the pipe, never return into pytest
+            signal.alarm(30)  # a hang (the bug this guards against) kills the child: the test fails
+            try:
+                ok = sandbox.run(_reqs("child", 1))[0].stdout == "child.0:child-0"
+                os.write(write, b"1" if ok else b"0")
+            finally:
+                os._exit(0)
+        os.close(write)
+        _, status = os.waitpid(pid, 0)
+        assert os.read(read, 1) == b"1" and status == 0
+        sandbox.close()

@@ -157,6 +157,7 @@ class RouterSandbox:
         self._checked_at = -float("inf")
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_pid = 0
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary())
 
@@ -182,7 +183,7 @@ class RouterSandbox:
     def close(self) -> None:
         """Close the HTTP connections and stop the private loop of :meth:`run`."""
         loop, self._loop = self._loop, None
-        if loop is None:
+        if loop is None or self._loop_pid != os.getpid():
             return
         client = self._clients.pop(loop, None)
         if client is not None:
@@ -191,10 +192,11 @@ class RouterSandbox:
 
     def _own_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
-            if self._loop is None:
+            # after a fork the loop's thread is gone in the child: start a new one there
+            if self._loop is None or self._loop_pid != os.getpid():
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, daemon=True, name="r1-router-client").start()
-                self._loop = loop
+                self._loop, self._loop_pid = loop, os.getpid()
             return self._loop
 
     def _client(self) -> httpx.AsyncClient:
