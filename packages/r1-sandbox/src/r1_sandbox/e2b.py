@@ -42,8 +42,8 @@ class E2BSandbox:
 
     Args:
         api_key: default ``$E2B_API_KEY``.
-        template: E2B template (default: the SDK's code-interpreter template, which has python3
-            and g++).
+        template: E2B template (default: the SDK's code-interpreter template); C and C++ need a
+            template with gcc/g++ (a missing compiler is reported as ``SE``, not ``CE``).
         max_parallel: sandboxes alive at once from this provider.
         request_timeout_s: timeout of each API call (create, file write, kill).
         grace_s: slack on top of compile + wall time for the sandbox's lifetime.
