@@ -108,3 +108,18 @@ def test_registering_trainers_does_not_import_torch():
             "assert 'torch' not in sys.modules and 'trl' not in sys.modules, 'heavy import'")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_use_vllm_without_vllm_is_one_line(r1_register, capsys, tmp_path, monkeypatch):
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vllm is installed here")
+    monkeypatch.chdir(tmp_path)
+    r1_register("trainers", "grpo", __import__("r1_core.training.entries", fromlist=["x"]).GRPOEntry())
+    r1_register("rewards", "accuracy", lambda completions, **kw: [1.0] * len(completions))
+    code, out = run_main(["train", "grpo", "--reward", "accuracy", "--use-vllm"], capsys)
+    assert code == 2
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and "vLLM" in lines[0] and 'pip install "r1-core[vllm]"' in lines[0]
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
