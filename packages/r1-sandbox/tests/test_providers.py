@@ -300,3 +300,15 @@ def test_cli_reports_missing_key_in_one_line(monkeypatch, fake_e2b, capsys):
     assert exit_info.value.code == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "E2B_API_KEY" in errors[0] and "Traceback" not in errors[0]
+
+
+def test_serve_sizes_the_providers_pool_to_the_routers_concurrency(fake_e2b, monkeypatch):
+    import uvicorn
+    from r1_sandbox.server import serve
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    serve("e2b", port=8123, max_concurrency=5, queue_size=7, provider_options={"workdir": VM_DIR})
+    service = served["app"].state.service
+    assert (service.max_concurrency, service.queue_size, service.sandbox.max_parallel) == (5, 7, 5)
+    assert served["port"] == 8123

@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 TOKEN_ENV = "R1_ROUTER_TOKEN"
+_PARALLELISM_OPTION = {"local": "max_workers", "e2b": "max_parallel", "morph": "max_parallel"}
 log = logging.getLogger("r1.router")
 
 
@@ -185,7 +186,10 @@ def serve(provider: str = "local", *, host: str = "127.0.0.1", port: int = 8000,
         raise ConfigError(f"bad router size: --max-concurrency {concurrency}, --queue-size {queue}",
                           "use --max-concurrency >= 1 and --queue-size >= 0")
     token = token if token is not None else (os.environ.get(TOKEN_ENV) or None)
-    sandbox = _open_provider(provider, provider_options or {})
+    options = dict(provider_options or {})
+    if provider in _PARALLELISM_OPTION:  # the provider's own pool matches the router's concurrency
+        options.setdefault(_PARALLELISM_OPTION[provider], concurrency)
+    sandbox = _open_provider(provider, options)
     service = ExecutionService(sandbox, max_concurrency=concurrency, queue_size=queue)
     if token is None and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("router on %s without %s: anyone who can reach it can run code", host, TOKEN_ENV)
