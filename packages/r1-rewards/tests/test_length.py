@@ -83,3 +83,16 @@ def test_repetition_penalty_values(text, kwargs, expected):
 def test_repetition_penalty_rejects_a_positive_penalty():
     with pytest.raises(ConfigError, match="max_penalty"):
         get_reward("repetition_penalty", max_penalty=1.0)
+
+
+def test_chinese_segmentation_needs_jieba_and_says_how_to_get_it():
+    import importlib.util
+
+    from r1_core import MissingExtraError
+
+    if importlib.util.find_spec("jieba") is None:
+        with pytest.raises(MissingExtraError, match=r"r1-rewards\[zh\]"):
+            get_reward("repetition_penalty", text_language="zh")
+    else:
+        fn = get_reward("repetition_penalty", text_language="zh")
+        assert fn(completions=["我 爱 你 我 爱 你 我 爱 你"])[0] < 0

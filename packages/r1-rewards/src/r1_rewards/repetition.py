@@ -26,7 +26,7 @@ def _words(text: str, language: str) -> list[str]:
             import jieba  # type: ignore[import-not-found]
         except ImportError:
             raise MissingExtraError("jieba (needed by repetition_penalty text_language='zh')",
-                                    "jieba") from None
+                                    "r1-rewards[zh]") from None
         return [w for w in jieba.lcut(text) if w.strip()]
     return text.lower().split()
 
@@ -44,6 +44,7 @@ def repetition_penalty(**config: Any) -> Any:
     ``max_penalty`` must be ≤ 0.
     """
     cfg = parse_config(RepetitionConfig, "repetition_penalty", config)
+    _words("", cfg.text_language)  # a missing segmenter fails now, not in the middle of training
 
     def repetition_penalty(completions: list[Any], **kwargs: Any) -> list[float | None]:
         out: list[float | None] = []
