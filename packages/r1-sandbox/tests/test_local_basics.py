@@ -142,3 +142,22 @@ def test_forced_infrastructure_failures_are_se(sandbox, monkeypatch):
     # a program imitating bwrap's error text is judged like any failing program
     res = sandbox.run([ExecRequest(language="python", source=fake)])[0]
     assert res.verdict == Verdict.RE
+
+
+def test_run_works_in_a_forked_child(sandbox):
+    import os
+    import signal
+
+    assert sandbox.run([ExecRequest(language="python", source="print('parent')")])[0].ok
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the pool's threads did not survive the fork: run() must not hang
+        signal.alarm(60)
+        try:
+            res = sandbox.run([ExecRequest(language="python", source="print('child')")])[0]
+            os.write(write, b"1" if res.stdout == "child\n" else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1" and status == 0

@@ -50,6 +50,11 @@ class CompileCache:
         self._failures_kept = failures_kept
         self.compilations = 0  # counted for tests and benchmarks: cache hits do not add
 
+    def after_fork(self) -> None:
+        """In a forked child: locks may be held by threads that no longer exist."""
+        self._guard = threading.Lock()
+        self._locks = {}
+
     def lock(self, key: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(key, threading.Lock())

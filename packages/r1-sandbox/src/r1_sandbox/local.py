@@ -83,8 +83,20 @@ class LocalSandbox:
             self.isolation = self._with_launcher(cache)
         self.compile_cache = CompileCache(cache / "bin", max_binaries=self.config.max_cached_binaries)
         self.headers = PrecompiledHeaders(cache / "pch", self._owner)
-        self._pool = ThreadPoolExecutor(max_workers=self.config.max_workers or os.cpu_count() or 1,
-                                        thread_name_prefix="r1-sandbox")
+        self._pool, self._pid = self._new_pool(), os.getpid()
+
+    def _new_pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=self.config.max_workers or os.cpu_count() or 1,
+                                  thread_name_prefix="r1-sandbox")
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The worker pool; after a fork (trainers fork data loaders and reward workers) the child
+        has none of the parent's threads and maybe a lock held by one of them: start afresh."""
+        if self._pid != os.getpid():
+            self._pool, self._pid = self._new_pool(), os.getpid()
+            self.compile_cache.after_fork()
+            self.headers.after_fork()
+        return self._pool
 
     @property
     def tier(self) -> str:
@@ -132,13 +144,14 @@ class LocalSandbox:
     def run(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
         for req in requests:
             self._validate(req)
-        return list(self._pool.map(self._run_one, requests))
+        return list(self._executor().map(self._run_one, requests))
 
     async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
         for req in requests:
             self._validate(req)
         loop = asyncio.get_running_loop()
-        futures = [asyncio.wrap_future(self._pool.submit(self._run_one, r), loop=loop) for r in requests]
+        pool = self._executor()
+        futures = [asyncio.wrap_future(pool.submit(self._run_one, r), loop=loop) for r in requests]
         return list(await asyncio.gather(*futures))
 
     def close(self) -> None:

@@ -51,6 +51,9 @@ class PrecompiledHeaders:
         self._known: dict[str, Path | None] = {}
         self.builds = 0
 
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+
     def get(self, compiler: str, flags: list[str], build: Builder) -> Path | None:
         """The dir to pass with -I, building it first if needed; None when it cannot be built."""
         key = hashlib.sha256("\0".join([compiler, *flags]).encode()).hexdigest()[:24]
