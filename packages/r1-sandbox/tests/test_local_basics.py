@@ -161,3 +161,17 @@ def test_run_works_in_a_forked_child(sandbox):
     os.close(write)
     _, status = os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1" and status == 0
+
+
+def test_pickles_and_survives_close():
+    import pickle
+
+    sandbox = get_sandbox("local", max_workers=1)
+    clone = pickle.loads(pickle.dumps(sandbox))
+    assert clone.config == sandbox.config and clone.tier == "strict"
+    sandbox.close()
+    sandbox.close()
+    assert sandbox.run([ExecRequest(language="python", source="print(7)")])[0].stdout == "7\n"
+    assert clone.run([ExecRequest(language="python", source="print(8)")])[0].stdout == "8\n"
+    clone.close()
+    sandbox.close()

@@ -83,7 +83,14 @@ class LocalSandbox:
             self.isolation = self._with_launcher(cache)
         self.compile_cache = CompileCache(cache / "bin", max_binaries=self.config.max_cached_binaries)
         self.headers = PrecompiledHeaders(cache / "pch", self._owner)
-        self._pool, self._pid = self._new_pool(), os.getpid()
+        self._pool: ThreadPoolExecutor | None = self._new_pool()
+        self._pid = os.getpid()
+
+    def __getstate__(self) -> dict[str, Any]:  # picklable (multiprocessing, accelerate): config only
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["config"])  # type: ignore[misc]
 
     def _new_pool(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=self.config.max_workers or os.cpu_count() or 1,
@@ -96,6 +103,8 @@ class LocalSandbox:
             self._pool, self._pid = self._new_pool(), os.getpid()
             self.compile_cache.after_fork()
             self.headers.after_fork()
+        elif self._pool is None:  # closed: a later run() simply starts a new pool
+            self._pool = self._new_pool()
         return self._pool
 
     @property
@@ -155,7 +164,9 @@ class LocalSandbox:
         return list(await asyncio.gather(*futures))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.shutdown(wait=True)
+        self._pool = None
 
     def __enter__(self) -> LocalSandbox:
         return self
