@@ -100,3 +100,11 @@ def test_pool_replaces_workers_that_died_between_batches():
         assert pool.run(tasks, timeout_s=30) == [1.0, 0.0]
     finally:
         pool.close()
+
+
+def test_a_bare_answer_in_answer_tags_counts_as_boxed():
+    """open-r1 extracted LaTeX only, so the R1 format's plain <answer>42</answer> scored 0."""
+    out = acc(["<think>\nx\n</think>\n<answer>\n42\n</answer>", "<answer>41</answer>",
+               r"<answer>$\frac{1}{2}$</answer>", "<answer>42 or 43</answer>", "<answer>42, 43</answer>"],
+              ["42", "42", "$0.5$", "42", "42"])
+    assert out == [1.0, 0.0, 1.0, 0.0, 0.0]

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from r1_rewards.completions import answer_region, completion_text, require_column
 from r1_rewards.config import RewardConfig, parse_config, reward_factory
+from r1_rewards.math_answer import math_answer_text
 from r1_rewards.math_verifier import TIMEOUT, MathVerifier, Outcome
 from r1_rewards.stats import BatchReport
 
@@ -33,7 +34,8 @@ def judge_math(reward: str, completions: list[Any], kwargs: dict[str, Any],
                timeout_s: float) -> list[float | None]:
     """Correctness (1.0/0.0/None) of each completion against the ``solution`` column."""
     golds = require_column(reward, kwargs, "solution", len(completions))
-    answers = [answer_region(completion_text(c)) for c in completions]
+    regions = [answer_region(completion_text(c)) for c in completions]
+    answers = [None if r is None else math_answer_text(r) for r in regions]
     report = BatchReport(reward, kwargs)
     outcomes = shared_verifier(timeout_s).check([str(g) for g in golds], answers)
     out = [_score(o, report) for o in outcomes]
@@ -63,7 +65,8 @@ def accuracy(**config: Any) -> Any:
       ``<think>`` that is never closed means no answer (0.0);
     * gold is parsed with math-verify (LaTeX and plain expressions); if it cannot be parsed the
       sample is skipped (``None``), never 0 or 1;
-    * the answer is parsed LaTeX-only, ``\\boxed{}`` first; ``verify(gold, answer)`` decides;
+    * the answer is parsed LaTeX-only, ``\\boxed{}`` first; without any box, the content of a
+      bare ``<answer>…</answer>`` counts as boxed; ``verify(gold, answer)`` decides;
     * several *different* boxed answers (hedging) score 1.0 only if every one of them is
       correct, so hedging scores 0.0;
     * an item that takes longer than ``timeout_s`` is killed and scores 0.0, counted as
