@@ -95,7 +95,7 @@ class _CPReward:
                     result = await asyncio.to_thread(self._scorer.score, problems[i], source, lang,
                                                      self._sandbox)
                 except R1Error as exc:  # e.g. a Python answer to a problem with a C++ grader
-                    report.note("error", str(exc))
+                    report.note("rejected", str(exc))
                     return 0.0
                 except Exception as exc:  # the judge itself failed: not the model's fault
                     report.note("error", f"{type(exc).__name__}: {exc}")

@@ -1,7 +1,8 @@
 """Counters of what went wrong inside rewards, so failures are surfaced instead of turned into 0.
 
 Every reward counts its internal errors (``error``), hung verifications (``timeout``), sandbox
-failures (``sandbox_error``) and skipped samples (``skipped``). The counts are process-wide
+failures (``sandbox_error``), skipped samples (``skipped``) and submissions the judge refused
+(``rejected``, e.g. Python for a problem with a C++ grader: 0.0). The counts are process-wide
 (:data:`reward_stats`), logged as warnings, and forwarded to TRL's ``log_metric`` as
 ``<reward>/<kind>`` when the trainer passes it.
 """
