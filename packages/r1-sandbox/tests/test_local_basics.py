@@ -175,3 +175,35 @@ def test_pickles_and_survives_close():
     assert clone.run([ExecRequest(language="python", source="print(8)")])[0].stdout == "8\n"
     clone.close()
     sandbox.close()
+
+
+def test_default_sandboxes_share_one_limit_of_cores(monkeypatch):
+    import os
+    import threading
+
+    import r1_sandbox.local as local
+
+    running, peak, guard = [0], [0], threading.Lock()
+    real = local.execute
+
+    def counting(*args, **kwargs):
+        with guard:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with guard:
+                running[0] -= 1
+
+    monkeypatch.setattr(local, "execute", counting)
+    sleepers = [ExecRequest(language="python", source="import time; time.sleep(0.3)") for _ in range(4)]
+    first, second = get_sandbox("local"), get_sandbox("local")  # e.g. a CP scorer and a code reward
+    threads = [threading.Thread(target=sb.run, args=(sleepers,)) for sb in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    first.close()
+    second.close()
+    assert 1 <= peak[0] <= (os.cpu_count() or 1)

@@ -29,10 +29,12 @@ Semantics other packages rely on:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
 import shutil
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -51,13 +53,29 @@ from r1_sandbox.languages import BINARY, LANGUAGES, PCH_MOUNT, Language, languag
 from r1_sandbox.launcher import build_launcher
 from r1_sandbox.pch import PrecompiledHeaders, uses_bits_header
 from r1_sandbox.probe import WEAKNESS, ProbeReport, cache_dir_for, probe
-from r1_sandbox.supervise import execute
+from r1_sandbox.supervise import Outcome, execute
 from r1_sandbox.verdicts import decide
 from r1_sandbox.workdir import WorkDir, check_relative, default_work_root, read_back
 
 __all__ = ["LocalSandbox"]
 
 log = logging.getLogger("r1.sandbox")
+
+_shared: tuple[int, threading.BoundedSemaphore] | None = None
+_shared_guard = threading.Lock()
+
+
+def _slots(max_workers: int | None) -> contextlib.AbstractContextManager[Any]:
+    """Sandboxes with the default ``max_workers`` share one limit of CPU-cores executions per
+    process, so a CP scorer, a code reward and a benchmark in one trainer do not oversubscribe the
+    machine. An explicit ``max_workers`` is bounded by that sandbox's own pool only."""
+    global _shared
+    if max_workers is not None:
+        return contextlib.nullcontext()
+    with _shared_guard:
+        if _shared is None or _shared[0] != os.getpid():  # a forked child starts with free slots
+            _shared = (os.getpid(), threading.BoundedSemaphore(os.cpu_count() or 1))
+        return _shared[1]
 
 
 class LocalSandbox:
@@ -174,6 +192,10 @@ class LocalSandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _execute(self, argv: list[str], **kwargs: Any) -> Outcome:
+        with _slots(self.config.max_workers):
+            return execute(self.isolation, argv, **kwargs)
+
     # ------------------------------------------------------------------ one request
     def _validate(self, req: ExecRequest) -> None:
         if language(req.language) is None:
@@ -220,7 +242,7 @@ class LocalSandbox:
             mounts.append(Mount(build.binary, BINARY))
         with WorkDir(self.work_root, self._owner) as wd:
             wd.populate(files, req.stdin)
-            out = execute(self.isolation, lang.run_argv(self.config.python, list(req.args)), box=wd.box,
+            out = self._execute(lang.run_argv(self.config.python, list(req.args)), box=wd.box,
                           stdin_path=wd.stdin, limits=limits, mounts=mounts)
             produced = read_back(wd.box, req.read_files, req.output_limit_bytes) if out.started else {}
         verdict, message = decide(out, limits)
@@ -277,7 +299,7 @@ class LocalSandbox:
         with WorkDir(self.work_root, self._owner) as wd:
             wd.populate({**code, lang.source_name: source})
             start = time.monotonic()
-            out = execute(self.isolation, argv, box=wd.box, stdin_path=wd.stdin, limits=limits, mounts=mounts)
+            out = self._execute(argv, box=wd.box, stdin_path=wd.stdin, limits=limits, mounts=mounts)
             elapsed = round(time.monotonic() - start, 4)
             text = (out.stdout + out.stderr).decode("utf-8", errors="replace")
             if not out.started:
@@ -298,6 +320,6 @@ class LocalSandbox:
         limits = self._compile_limits()
         with WorkDir(self.work_root, self._owner) as wd:
             wd.populate({})
-            out = execute(self.isolation, argv, box=box, stdin_path=wd.stdin, limits=limits)
+            out = self._execute(argv, box=box, stdin_path=wd.stdin, limits=limits)
         verdict, why = decide(out, limits)
         return "" if verdict == Verdict.OK else f"{why}: {out.stderr.decode(errors='replace')[-500:]}"
