@@ -60,8 +60,8 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
     model = load_model(model_path, o, o.dtype)
     save_config(s)
     names = ", ".join(f.__name__ for f in funcs)
-    describe(s, model_path, label, len(ds), f"; rewards {names}; {o.num_generations or 8} generations × "
-                                            f"{o.max_completion_length or 256} tokens")
+    describe(s, model_path, label, len(ds), f"; rewards {names}; {args.num_generations} generations × "
+                                            f"{args.max_completion_length} tokens")
     kwargs = dict(model=model, reward_funcs=funcs, args=args, train_dataset=ds, processing_class=tokenizer,
                   callbacks=callbacks(s), peft_config=lora_config(o) if o.use_peft else None)
     trainer = GRPOTrainer(**kwargs) if make_trainer is None else make_trainer(s, raw, kwargs)

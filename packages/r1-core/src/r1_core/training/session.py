@@ -98,8 +98,7 @@ def _apply_machine_defaults(s: Session) -> None:
     if o.bf16 is None:
         upd["bf16"] = (upd.get("dtype", o.dtype) == "bfloat16")
     if o.gradient_checkpointing is None:
-        upd["gradient_checkpointing"] = False if not s.on_gpu else bool(o.passthrough().get(
-            "gradient_checkpointing", False))
+        upd["gradient_checkpointing"] = s.on_gpu  # TRL's default on GPU; only slows a CPU run
     if o.save_steps is None:
         upd["save_steps"] = 5 if not s.on_gpu else 100
     peft = upd.get("use_peft", o.use_peft)
@@ -148,11 +147,11 @@ def trl_args(s: Session, config_cls: Any, own: dict[str, Any]) -> Any:
         "gradient_accumulation_steps": o.gradient_accumulation_steps, "logging_steps": o.logging_steps,
         "save_strategy": "steps", "save_steps": o.save_steps, "save_total_limit": o.save_total_limit,
         "seed": o.seed, "bf16": o.bf16, "fp16": False, "gradient_checkpointing": o.gradient_checkpointing,
+        # transformers 5 folded warmup_ratio into warmup_steps (a value < 1 is a ratio)
         "lr_scheduler_type": o.lr_scheduler_type, "warmup_steps": o.warmup_ratio, "report_to": o.report_to,
         "push_to_hub": o.push_to_hub and _hub_online(), "hub_model_id": o.hub_model_id,
         "use_cpu": not s.on_gpu, "dataloader_num_workers": 0,
     }
-    # transformers 5 folded warmup_ratio into warmup_steps (a value < 1 is a ratio)
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         args["ddp_find_unused_parameters"] = False
     args.update({k: v for k, v in own.items() if v is not None})
