@@ -7,6 +7,7 @@ its fsync'd metrics.jsonl line, reward wrapping, data formatting), first steps d
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import statistics
 import sys
@@ -74,8 +75,9 @@ def main() -> None:
     trl_times: list[float] = []
     r1_times: list[float] = []
     for i in range(ROUNDS):
-        trl_times += run_trl(model_dir, tmp / f"trl-{i}")
-        r1_times += run_r1(model_dir, tmp / f"r1-{i}")
+        with contextlib.redirect_stdout(sys.stderr):  # the trainers print their logs; keep stdout Markdown
+            trl_times += run_trl(model_dir, tmp / f"trl-{i}")
+            r1_times += run_r1(model_dir, tmp / f"r1-{i}")
         print(f"round {i + 1}/{ROUNDS} done", file=sys.stderr, flush=True)
     t, r = statistics.median(trl_times), statistics.median(r1_times)
     print("## Training: `r1 train grpo` vs plain TRL `GRPOTrainer`\n")
