@@ -109,6 +109,16 @@ def test_matches_the_naive_definition_on_random_text(workers, monkeypatch):
         assert got.flagged == sorted(set(got.by_benchmark["one"]) | set(got.by_benchmark["two"]))
 
 
+def test_spawn_workers_rebuild_the_benchmarks(monkeypatch):
+    """Where fork is unavailable (macOS, Windows) workers get their rows and hash benchmarks themselves."""
+    monkeypatch.setattr(decon.mp, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(decon, "PARALLEL_MIN_ROWS", 10)
+    greek = "alpha beta gamma delta epsilon zeta eta theta"
+    texts = [f"row {i} {greek}" if i % 7 == 0 else f"row {i} other words" for i in range(200)]
+    got = find_contamination(texts, {"b": [f"x {greek} y"]}, n=8, workers=2)
+    assert got.flagged == [i for i in range(200) if i % 7 == 0]
+
+
 @pytest.mark.parametrize(("args", "fragment"), [
     (["--dataset", "missing.jsonl", "--against", "aime24"], "missing.jsonl"),
     (["--dataset", "DATA", "--against", "aime24", "--column", "nope"], "nope"),

@@ -154,22 +154,46 @@ class BenchmarkNgrams:
     def __init__(self, name: str, texts: Iterable[str], n: int) -> None:
         self.name = name
         self.n = n
-        texts = list(texts)
-        self.tokens = [words(t) for t in texts]
-        self.hashes = np.unique(_Windows(texts, n).inside()[0])
-        self._exact: set[tuple[str, ...]] | None = None
-
-    @property
-    def exact(self) -> set[tuple[str, ...]]:
-        if self._exact is None:
-            self._exact = set().union(*(ngrams(t, self.n) for t in self.tokens)) if self.tokens else set()
-        return self._exact
+        self.texts = list(texts)
+        hashes, owners = _Windows(self.texts, n).inside()
+        order = np.argsort(hashes, kind="stable")
+        self._sorted, self._owners = hashes[order], owners[order]
+        self.hashes = np.unique(hashes)
+        self._grams: dict[int, set[tuple[str, ...]]] = {}
 
     def hits(self, hashes: np.ndarray) -> np.ndarray:
         if not len(self.hashes):
             return np.zeros(len(hashes), dtype=bool)
         pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
         return self.hashes[pos] == hashes
+
+    def confirm(self, text: str) -> bool:
+        """Exact check: does ``text`` share an n-gram (as word tuples) with a benchmark text whose
+        hashes it matched? Only those few texts are ever tokenised."""
+        hashes = _Windows([text], self.n).inside()[0]
+        matched = hashes[self.hits(hashes)]
+        lo = np.searchsorted(self._sorted, matched, side="left")
+        hi = np.searchsorted(self._sorted, matched, side="right")
+        owners = {int(o) for a, b in zip(lo, hi, strict=True) for o in self._owners[a:b]}
+        if not owners:
+            return False
+        grams = ngrams(words(text), self.n)
+        return any(not grams.isdisjoint(self._text_grams(i)) for i in sorted(owners))
+
+    def _text_grams(self, index: int) -> set[tuple[str, ...]]:
+        if index not in self._grams:
+            self._grams[index] = ngrams(words(self.texts[index]), self.n)
+        return self._grams[index]
+
+
+class _Matcher:
+    """All benchmarks plus a one-hash Bloom filter over all their n-grams (low bits of the hash)."""
+
+    def __init__(self, benches: Sequence[BenchmarkNgrams]) -> None:
+        self.benches = list(benches)
+        self.seen = np.zeros(int(_FILTER_MASK) + 1, dtype=bool)
+        for bench in benches:
+            self.seen[bench.hashes & _FILTER_MASK] = True
 
 
 @dataclass
@@ -197,52 +221,46 @@ def _chunks(texts: Sequence[str]) -> Iterable[tuple[int, int]]:
         lo = hi
 
 
-def _prefilter(benches: Sequence[BenchmarkNgrams]) -> np.ndarray:
-    """A one-hash Bloom filter over every benchmark n-gram (low bits of the hash)."""
-    seen = np.zeros(_FILTER_MASK + 1, dtype=bool)
-    for bench in benches:
-        seen[bench.hashes & _FILTER_MASK] = True
-    return seen
-
-
-def _candidates(texts: Sequence[str], offset: int, n: int,
-                benches: Sequence[BenchmarkNgrams]) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = {b.name: [] for b in benches}
-    seen = _prefilter(benches)
+def _candidates(texts: Sequence[str], offset: int, n: int, matcher: _Matcher) -> dict[str, list[int]]:
+    """Rows whose window hashes hit each benchmark (hash level; confirmed later)."""
+    out: dict[str, list[int]] = {b.name: [] for b in matcher.benches}
     for lo, hi in _chunks(texts):
         windows = _Windows(texts[lo:hi], n)
         # One cache-friendly lookup for all windows; row owners and binary search for the few left.
-        pos = np.flatnonzero(seen[windows.hashes & _FILTER_MASK])
+        pos = np.flatnonzero(matcher.seen[windows.hashes & _FILTER_MASK])
         owner = windows.rows_of(pos)
         hashes, owner = windows.hashes[pos[owner >= 0]], owner[owner >= 0]
-        for bench in benches:
+        for bench in matcher.benches:
             rows = np.unique(owner[bench.hits(hashes)]) + (offset + lo)
             out[bench.name].extend(rows.tolist())
     return out
 
 
-# Worker state: each process hashes the benchmarks itself (cheap), and under ``fork`` the rows
-# are inherited instead of pickled to every worker.
-_BENCHES: list[BenchmarkNgrams] = []
+# Worker state. Under ``fork`` workers inherit the matcher and the rows (nothing is pickled);
+# under ``spawn`` each worker rebuilds the matcher from the benchmark texts and gets its rows.
+_MATCHER: _Matcher | None = None
 _ROWS: Sequence[str] = ()
 
 
-def _init_worker(specs: list[tuple[str, list[str]]], n: int) -> None:
-    global _BENCHES
-    _BENCHES = [BenchmarkNgrams(name, texts, n) for name, texts in specs]
+def _init_worker(specs: list[tuple[str, list[str]]] | None, n: int) -> None:
+    global _MATCHER
+    if specs is not None:
+        _MATCHER = _Matcher([BenchmarkNgrams(name, texts, n) for name, texts in specs])
 
 
 def _candidates_in_worker(lo: int, hi: int, texts: Sequence[str] | None, n: int) -> dict[str, list[int]]:
-    return _candidates(_ROWS[lo:hi] if texts is None else texts, lo, n, _BENCHES)
+    assert _MATCHER is not None
+    return _candidates(_ROWS[lo:hi] if texts is None else texts, lo, n, _MATCHER)
 
 
-def _parallel_candidates(texts: Sequence[str], n: int, specs: list[tuple[str, list[str]]],
+def _parallel_candidates(texts: Sequence[str], n: int, matcher: _Matcher,
                          workers: int) -> dict[str, set[int]]:
-    global _ROWS
+    global _MATCHER, _ROWS
     chunk = max(1, -(-len(texts) // (workers * 4)))
     fork = "fork" in mp.get_all_start_methods()
-    found: dict[str, set[int]] = {name: set() for name, _ in specs}
-    _ROWS = texts
+    specs = None if fork else [(b.name, b.texts) for b in matcher.benches]
+    found: dict[str, set[int]] = {b.name: set() for b in matcher.benches}
+    _MATCHER, _ROWS = matcher, texts
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork" if fork else "spawn"),
                                  initializer=_init_worker, initargs=(specs, n)) as pool:
@@ -253,7 +271,7 @@ def _parallel_candidates(texts: Sequence[str], n: int, specs: list[tuple[str, li
                 for name, rows in fut.result().items():
                     found[name].update(rows)
     finally:
-        _ROWS = ()
+        _MATCHER, _ROWS = None, ()
     return found
 
 
@@ -262,17 +280,13 @@ def find_contamination(texts: Sequence[str], benchmarks: dict[str, Sequence[str]
     """Rows of ``texts`` sharing an ``n``-word n-gram with any text of each benchmark."""
     if n < 1:
         raise ConfigError(f"--ngram must be at least 1 (got {n})", "8 is the usual size")
-    benches = [BenchmarkNgrams(name, list(bt), n) for name, bt in benchmarks.items()]
+    matcher = _Matcher([BenchmarkNgrams(name, list(bt), n) for name, bt in benchmarks.items()])
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers > 1 and len(texts) >= PARALLEL_MIN_ROWS:
-        specs = [(b.name, list(benchmarks[b.name])) for b in benches]
-        candidates = _parallel_candidates(texts, n, specs, workers)
+        candidates = _parallel_candidates(texts, n, matcher, workers)
     else:
-        candidates = {name: set(rows) for name, rows in _candidates(texts, 0, n, benches).items()}
-    by_benchmark: dict[str, list[int]] = {}
-    for bench in benches:
-        confirmed = [i for i in sorted(candidates[bench.name])
-                     if not bench.exact.isdisjoint(ngrams(words(texts[i]), n))]
-        by_benchmark[bench.name] = confirmed
+        candidates = {name: set(rows) for name, rows in _candidates(texts, 0, n, matcher).items()}
+    by_benchmark = {bench.name: [i for i in sorted(candidates[bench.name]) if bench.confirm(texts[i])]
+                    for bench in matcher.benches}
     flagged = sorted(set().union(*by_benchmark.values())) if by_benchmark else []
     return Contamination(rows=len(texts), flagged=flagged, by_benchmark=by_benchmark, ngram=n)
