@@ -61,6 +61,7 @@ __all__ = ["LocalSandbox"]
 
 log = logging.getLogger("r1.sandbox")
 
+_launchers_ok: set[tuple[str, str]] = set()  # (launcher, tier) pairs that passed a smoke run here
 _shared: tuple[int, threading.BoundedSemaphore] | None = None
 _shared_guard = threading.Lock()
 
@@ -156,6 +157,8 @@ class LocalSandbox:
             log.info("no C launcher (cannot compile with %s): using preexec_fn", self.config.cc)
             return self.isolation
         iso = dataclasses.replace(self.isolation, launcher=str(path))
+        if (str(path), iso.tier) in _launchers_ok:
+            return iso
         limits = Limits(cpu_s=5, wall_s=10, memory_bytes=64 << 20, pids=16, file_size_bytes=1 << 20,
                         open_files=64, stdout_bytes=1 << 16, stderr_keep_bytes=1 << 16,
                         stderr_hard_bytes=1 << 16)
@@ -163,6 +166,7 @@ class LocalSandbox:
             wd.populate({})
             out = execute(iso, ["/bin/true"], box=wd.box, stdin_path=wd.stdin, limits=limits)
         if out.started and out.exit_code == 0:
+            _launchers_ok.add((str(path), iso.tier))
             return iso
         log.warning("the C launcher %s failed a smoke run (%s): using preexec_fn", path, out.setup_error)
         return self.isolation
