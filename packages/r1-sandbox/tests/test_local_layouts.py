@@ -112,3 +112,16 @@ def test_launcher_is_used_only_from_a_private_dir(tmp_path):
     (shared / "launcher").chmod(0o777)  # anyone could swap the binary we would exec as root
     assert build_launcher(shared, "gcc") is None
     assert build_launcher(tmp_path / "nocc", "/nonexistent/cc") is None
+
+
+def test_compile_cache_is_bounded_in_bytes(tmp_path):
+    from r1_sandbox.compile_cache import Build, CompileCache
+
+    cache = CompileCache(tmp_path / "bin", max_binaries=100, max_bytes=2500)
+    produced = tmp_path / "prog"
+    produced.write_bytes(b"x" * 1000)
+    for i in range(4):
+        cache.store(f"k{i}", Build(ok=True), produced)
+    cache.prune()
+    left = sorted(p.name for p in (tmp_path / "bin").iterdir())
+    assert len(left) == 2 and sum((tmp_path / "bin" / k / "prog").stat().st_size for k in left) <= 2500

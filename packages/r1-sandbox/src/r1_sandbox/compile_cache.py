@@ -3,8 +3,8 @@
 A batch of 50 requests with the same source compiles once: a per-key lock makes concurrent
 requests wait for the first compilation, and later batches (or processes) find the binary on
 disk. Failed compilations are remembered in memory for the life of the process. Hits refresh
-a binary's mtime; every few stores the oldest binaries beyond ``max_binaries`` are removed, so a
-long training run does not fill the disk.
+a binary's mtime; every few stores the least recently used binaries beyond ``max_binaries`` or
+``max_bytes`` in total are removed, so a long training run does not fill the disk.
 """
 
 from __future__ import annotations
@@ -41,9 +41,12 @@ def compile_key(language: str, compiler: str, flags: list[str], source: str, cod
 class CompileCache:
     """Binaries under ``<root>/<key>/prog``; readable (not writable) by the sandbox uid."""
 
-    def __init__(self, root: Path, failures_kept: int = 4096, max_binaries: int = 4096) -> None:
+    def __init__(self, root: Path, failures_kept: int = 4096, max_binaries: int = 4096,
+                 max_bytes: int = 2 << 30) -> None:
         self.root = root
         self.max_binaries = max_binaries
+        self.max_bytes = max_bytes
+        self._stored_bytes = 0
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._failed: OrderedDict[str, Build] = OrderedDict()
@@ -85,7 +88,9 @@ class CompileCache:
                     while len(self._failed) > self._failures_kept:
                         self._failed.popitem(last=False)
             return build
-        if self.compilations % 64 == 0:
+        self._stored_bytes += produced.stat().st_size
+        if self.compilations % 64 == 0 or self._stored_bytes > self.max_bytes // 8:
+            self._stored_bytes = 0
             self.prune()
         final = self.root / key
         tmp = self.root / f".{key}.{os.getpid()}.{threading.get_ident()}"
@@ -99,13 +104,23 @@ class CompileCache:
         return Build(ok=True, binary=final / "prog", output=build.output, time_s=build.time_s)
 
     def prune(self) -> int:
-        """Remove the least recently used binaries beyond ``max_binaries``; returns how many."""
+        """Remove least recently used binaries beyond the count and size caps; returns how many."""
+        entries = []
         try:
-            entries = [(d.stat().st_mtime, d) for d in self.root.iterdir() if not d.name.startswith(".")]
+            for d in self.root.iterdir():
+                if not d.name.startswith("."):
+                    size = (d / "prog").stat().st_size if (d / "prog").exists() else 0
+                    entries.append((d.stat().st_mtime, size, d))
         except OSError:
             return 0
-        entries.sort()
-        excess = entries[:max(0, len(entries) - self.max_binaries)]
-        for _, d in excess:  # a run still using one keeps its open mount; the path just goes away
-            shutil.rmtree(d, ignore_errors=True)
-        return len(excess)
+        entries.sort(reverse=True)  # newest first: keep while under both caps
+        kept = total = 0
+        removed = 0
+        for _, size, d in entries:
+            if kept < self.max_binaries and total + size <= self.max_bytes:
+                kept += 1
+                total += size
+                continue
+            shutil.rmtree(d, ignore_errors=True)  # a run using it keeps its open mount
+            removed += 1
+        return removed

@@ -46,6 +46,8 @@ class LocalSandboxConfig(BaseModel):
     compile_memory_mb: int = Field(1024, ge=64, description="memory of one compilation")
     compile_output_bytes: int = Field(64 << 10, ge=1024, description="compiler messages kept (CE text)")
     max_cached_binaries: int = Field(4096, ge=16, description="compiled binaries kept on disk (LRU)")
+    max_cache_mb: int = Field(2048, ge=64, description="disk used by cached binaries at most (LRU)")
+    compile_file_size_mb: int = Field(64, ge=1, description="largest file a compiler may write (the binary)")
     precompiled_header: bool = Field(True, description="build and use a precompiled bits/stdc++.h")
     stderr_hard_limit_bytes: int = Field(8 << 20, ge=1024, description="stderr beyond this is OLE")
     seccomp: bool = Field(True, description="apply the seccomp deny-list (when available)")

@@ -100,7 +100,8 @@ class LocalSandbox:
         cache = cache_dir_for(self.config, self.isolation.uid)
         if self.config.launcher == "auto":
             self.isolation = self._with_launcher(cache)
-        self.compile_cache = CompileCache(cache / "bin", max_binaries=self.config.max_cached_binaries)
+        self.compile_cache = CompileCache(cache / "bin", max_binaries=self.config.max_cached_binaries,
+                                          max_bytes=self.config.max_cache_mb << 20)
         self.headers = PrecompiledHeaders(cache / "pch", self._owner)
         self._pool: ThreadPoolExecutor | None = self._new_pool()
         self._pid = os.getpid()
@@ -270,7 +271,8 @@ class LocalSandbox:
     def _compile_limits(self) -> Limits:
         cfg = self.config
         return Limits(cpu_s=cfg.compile_time_limit_s, wall_s=cfg.compile_wall_limit_s,
-                      memory_bytes=cfg.compile_memory_mb << 20, pids=cfg.pids_max, file_size_bytes=256 << 20,
+                      memory_bytes=cfg.compile_memory_mb << 20, pids=cfg.pids_max,
+                      file_size_bytes=cfg.compile_file_size_mb << 20,
                       open_files=cfg.open_files, stdout_bytes=cfg.compile_output_bytes,
                       stderr_keep_bytes=cfg.compile_output_bytes, stderr_hard_bytes=cfg.compile_output_bytes,
                       tmpfs_bytes=cfg.compile_memory_mb << 20)
