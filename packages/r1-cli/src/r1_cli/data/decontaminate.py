@@ -167,18 +167,24 @@ class BenchmarkNgrams:
         pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
         return self.hashes[pos] == hashes
 
-    def confirm(self, text: str) -> bool:
-        """Exact check: does ``text`` share an n-gram (as word tuples) with a benchmark text whose
-        hashes it matched? Only those few texts are ever tokenised."""
-        hashes = _Windows([text], self.n).inside()[0]
-        matched = hashes[self.hits(hashes)]
-        lo = np.searchsorted(self._sorted, matched, side="left")
-        hi = np.searchsorted(self._sorted, matched, side="right")
-        owners = {int(o) for a, b in zip(lo, hi, strict=True) for o in self._owners[a:b]}
-        if not owners:
-            return False
-        grams = ngrams(words(text), self.n)
-        return any(not grams.isdisjoint(self._text_grams(i)) for i in sorted(owners))
+    def confirm(self, texts: Sequence[str]) -> list[bool]:
+        """Exact check of hash hits: does each text share an n-gram (as word tuples) with one of
+        the benchmark texts whose hashes it matched? Only those few texts are ever tokenised."""
+        if not texts:
+            return []
+        hashes, rows = _Windows(texts, self.n).inside()
+        hit = self.hits(hashes)
+        hashes, rows = hashes[hit], rows[hit]
+        lo = np.searchsorted(self._sorted, hashes, side="left")
+        hi = np.searchsorted(self._sorted, hashes, side="right")
+        owners: dict[int, set[int]] = {}
+        for row, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist(), strict=True):
+            owners.setdefault(row, set()).update(self._owners[a:b].tolist())
+        out = []
+        for i, text in enumerate(texts):
+            grams = ngrams(words(text), self.n) if i in owners else set()
+            out.append(any(not grams.isdisjoint(self._text_grams(j)) for j in sorted(owners.get(i, ()))))
+        return out
 
     def _text_grams(self, index: int) -> set[tuple[str, ...]]:
         if index not in self._grams:
@@ -286,7 +292,10 @@ def find_contamination(texts: Sequence[str], benchmarks: dict[str, Sequence[str]
         candidates = _parallel_candidates(texts, n, matcher, workers)
     else:
         candidates = {name: set(rows) for name, rows in _candidates(texts, 0, n, matcher).items()}
-    by_benchmark = {bench.name: [i for i in sorted(candidates[bench.name]) if bench.confirm(texts[i])]
-                    for bench in matcher.benches}
+    by_benchmark = {}
+    for bench in matcher.benches:
+        rows = sorted(candidates[bench.name])
+        ok = bench.confirm([texts[i] for i in rows])
+        by_benchmark[bench.name] = [i for i, good in zip(rows, ok, strict=True) if good]
     flagged = sorted(set().union(*by_benchmark.values())) if by_benchmark else []
     return Contamination(rows=len(texts), flagged=flagged, by_benchmark=by_benchmark, ngram=n)
