@@ -92,12 +92,12 @@ def _word_hashes(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     words8 = np.ndarray((len(body),), dtype="<u8", buffer=data, strides=(1,))
     hashes = words8[starts]
     hashes &= _LOW_BYTES[np.minimum(lens, 8)]
+    # NUL is the only zero byte in the data, so the separator word is the only zero head.
+    is_sep = hashes == 0
     long = np.flatnonzero(lens > 8)  # few: only these need their last 8 bytes too
     hashes[long] += words8[ends[long] - 8] * _K2
     hashes *= _K1
-    hashes += lens.astype(np.uint64)
     hashes ^= hashes >> np.uint64(31)
-    is_sep = (body[starts] == 0) & (lens == 1)
     return hashes, is_sep
 
 
