@@ -224,6 +224,19 @@ print('mount', libc.mount(b'none', b'/tmp', b'tmpfs', 0, None), ctypes.get_errno
       " inet_pton(AF_INET, \"127.0.0.1\", &a.sin_addr);"
       " puts(connect(s, (sockaddr*)&a, sizeof a) == 0 ? \"CONNECTED\" : \"blocked\"); }", OK,
       check=lambda r: r.stdout == "blocked\n"),
+    # ---------------------------------------------------------------- java
+    H("java_memory_bomb", "java", "import java.util.*;\npublic class Main {"
+      " public static void main(String[] a) {"
+      " List<long[]> l = new ArrayList<>(); while (true) l.add(new long[1 << 20]); } }",
+      MLE, time_limit_s=3.0),
+    H("java_network_and_secrets", "java", "import java.net.*; import java.nio.file.*;\n"
+      "public class Main { public static void main(String[] a) {"
+      " try { new Socket(\"127.0.0.1\", {port}); System.out.println(\"CONNECTED\");"
+      " } catch (Exception e) { System.out.println(\"blocked\"); }"
+      " try { Files.readString(Path.of(\"{secret}\")); System.out.println(\"READ\");"
+      " } catch (Exception e) { System.out.println(\"denied\"); }"
+      " System.out.println(System.getenv()); } }", OK, time_limit_s=3.0,
+      check=lambda r: r.stdout.startswith("blocked\ndenied\n")),
     H("cpp_kill_all", CPP, "#include <csignal>\n#include <unistd.h>\n"
       "int main(){ kill(getppid(), SIGKILL); kill(1, SIGKILL); kill(-1, SIGKILL); return 0; }", OK, RE),
 ]

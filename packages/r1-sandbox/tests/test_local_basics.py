@@ -207,3 +207,17 @@ def test_default_sandboxes_share_one_limit_of_cores(monkeypatch):
     first.close()
     second.close()
     assert 1 <= peak[0] <= (os.cpu_count() or 1)
+
+
+def test_java_with_a_helper_class_and_cached_classes(sandbox):
+    src = (f"// {nonce()}\nimport java.util.*;\npublic class Solution {{\n"
+           "  public static void main(String[] a) { Scanner s = new Scanner(System.in);"
+           " System.out.println(Helper.twice(s.nextInt())); }\n}\n")
+    helper = "class Helper { static int twice(int x) { return 2 * x; } }\n"
+    reqs = [ExecRequest(language="java", source=src, files={"Helper.java": helper}, stdin=f"{i}\n",
+                        time_limit_s=5) for i in (4, 5)]
+    first, second = sandbox.run(reqs)
+    assert (first.verdict, first.stdout, second.stdout) == (Verdict.OK, "8\n", "10\n"), first
+    assert first.cached_compile != second.cached_compile
+    bad = sandbox.run([ExecRequest(language="java", source=f"// {nonce()}\nclass Main {{ int x = ; }}")])[0]
+    assert bad.verdict == Verdict.CE and "error" in bad.compile_output

@@ -116,7 +116,7 @@ def _our_cgroups_gone(sandbox: LocalSandbox) -> bool:
 def test_catalogue_is_large_enough():
     assert len(PROGRAMS) >= 40
     assert len({p.name for p in PROGRAMS}) == len(PROGRAMS)
-    assert {p.language for p in PROGRAMS} == {"python", "cpp"}
+    assert {p.language for p in PROGRAMS} == {"python", "cpp", "java"}
 
 
 def test_hostile_programs(world):

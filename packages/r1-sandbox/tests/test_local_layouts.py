@@ -79,7 +79,7 @@ def test_compile_cache_keeps_the_most_recently_used_binaries(tmp_path):
     produced = tmp_path / "prog"
     produced.write_bytes(b"\x7fELF")
     for i in range(5):
-        cache.store(f"k{i}", Build(ok=True), produced)
+        cache.store(f"k{i}", Build(ok=True), [produced])
         os.utime(tmp_path / "bin" / f"k{i}", (time.time() - 100 + i, time.time() - 100 + i))
     assert cache.lookup("k0").cached  # a hit refreshes k0
     assert cache.prune() == 2
@@ -121,7 +121,7 @@ def test_compile_cache_is_bounded_in_bytes(tmp_path):
     produced = tmp_path / "prog"
     produced.write_bytes(b"x" * 1000)
     for i in range(4):
-        cache.store(f"k{i}", Build(ok=True), produced)
+        cache.store(f"k{i}", Build(ok=True), [produced])
     cache.prune()
     left = sorted(p.name for p in (tmp_path / "bin").iterdir())
     assert len(left) == 2 and sum((tmp_path / "bin" / k / "prog").stat().st_size for k in left) <= 2500

@@ -26,7 +26,7 @@ class Build:
     """Result of compiling one submission."""
 
     ok: bool
-    binary: Path | None = None
+    binary: Path | None = None  # the cached build dir: mounted at languages.ARTIFACTS
     output: str = ""
     time_s: float = 0.0
     cached: bool = False
@@ -39,7 +39,8 @@ def compile_key(language: str, compiler: str, flags: list[str], source: str, cod
 
 
 class CompileCache:
-    """Binaries under ``<root>/<key>/prog``; readable (not writable) by the sandbox uid."""
+    """Builds under ``<root>/<key>/`` (``prog``, or Java classes); readable, not writable, by the
+    sandbox uid."""
 
     def __init__(self, root: Path, failures_kept: int = 4096, max_binaries: int = 4096,
                  max_bytes: int = 2 << 30) -> None:
@@ -63,45 +64,45 @@ class CompileCache:
             return self._locks.setdefault(key, threading.Lock())
 
     def lookup(self, key: str) -> Build | None:
-        binary = self.root / key / "prog"
+        build_dir = self.root / key
         try:
-            os.utime(self.root / key)  # recently used: kept by prune()
+            os.utime(build_dir)  # recently used: kept by prune()
         except FileNotFoundError:
             pass
         else:
-            if binary.is_file():
-                return Build(ok=True, binary=binary, cached=True)
+            return Build(ok=True, binary=build_dir, cached=True)
         with self._guard:
             failed = self._failed.get(key)
         if failed is not None:
             return Build(ok=False, output=failed.output, cached=True)
         return None
 
-    def store(self, key: str, build: Build, produced: Path | None) -> Build:
-        """Keep a finished build: move the produced binary into place atomically."""
+    def store(self, key: str, build: Build, produced: list[Path] | None) -> Build:
+        """Keep a finished build: its produced files go into place atomically (a dir rename)."""
         with self._guard:
             self.compilations += 1
-        if not build.ok or produced is None:
+        if not build.ok or not produced:
             if not build.system_error:  # a sandbox failure may not repeat: do not remember it
                 with self._guard:
                     self._failed[key] = build
                     while len(self._failed) > self._failures_kept:
                         self._failed.popitem(last=False)
             return build
-        self._stored_bytes += produced.stat().st_size
+        self._stored_bytes += sum(p.stat().st_size for p in produced)
         if self.compilations % 64 == 0 or self._stored_bytes > self.max_bytes // 8:
             self._stored_bytes = 0
             self.prune()
         final = self.root / key
         tmp = self.root / f".{key}.{os.getpid()}.{threading.get_ident()}"
         tmp.mkdir(parents=True, mode=0o755)
-        shutil.copyfile(produced, tmp / "prog")
-        os.chmod(tmp / "prog", 0o755)
+        for path in produced:
+            shutil.copyfile(path, tmp / path.name)
+            os.chmod(tmp / path.name, 0o755)
         try:
             os.rename(tmp, final)
         except OSError:  # another process stored the same key first
             shutil.rmtree(tmp, ignore_errors=True)
-        return Build(ok=True, binary=final / "prog", output=build.output, time_s=build.time_s)
+        return Build(ok=True, binary=final, output=build.output, time_s=build.time_s)
 
     def prune(self) -> int:
         """Remove least recently used binaries beyond the count and size caps; returns how many."""
@@ -109,7 +110,7 @@ class CompileCache:
         try:
             for d in self.root.iterdir():
                 if not d.name.startswith("."):
-                    size = (d / "prog").stat().st_size if (d / "prog").exists() else 0
+                    size = sum(f.stat().st_size for f in d.iterdir())
                     entries.append((d.stat().st_mtime, size, d))
         except OSError:
             return 0

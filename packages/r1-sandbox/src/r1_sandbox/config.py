@@ -33,6 +33,8 @@ class LocalSandboxConfig(BaseModel):
     python: str = Field("/usr/bin/python3", description="interpreter for python; must be world-readable")
     cxx: str = Field("/usr/bin/g++", description="C++ compiler")
     cc: str = Field("/usr/bin/gcc", description="C compiler")
+    javac: str = Field("/usr/bin/javac", description="Java compiler")
+    java: str = Field("/usr/bin/java", description="Java runtime")
     bwrap: str = Field("bwrap", description="bubblewrap executable")
     cache_dir: Path | None = Field(None,
                                     description="compile cache and PCH; default $R1_CACHE_DIR or ~/.cache/r1")

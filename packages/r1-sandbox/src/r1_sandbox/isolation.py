@@ -7,6 +7,7 @@ root, private /tmp and /dev, empty environment) and a seccomp deny-list.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import resource
@@ -81,11 +82,17 @@ def _root_links() -> list[str]:
     return args
 
 
+@functools.lru_cache(maxsize=1)
+def _java_config() -> tuple[str, ...]:
+    """Debian's JDK keeps its configuration under /etc/java-<N>-openjdk (links from /usr/lib/jvm)."""
+    return tuple(sorted(str(p) for p in Path("/etc").glob("java-*") if p.is_dir()))
+
+
 def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, str], *,
                tmpfs_bytes: int, seccomp_fd: int | None) -> list[str]:
     argv = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
             "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
-    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/alternatives"):
+    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/alternatives", *_java_config()):
         argv += ["--ro-bind-try", etc, etc]
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
              "--bind", str(box), BOX]

@@ -6,7 +6,8 @@ Semantics other packages rely on:
   twin. At most ``max_workers`` (default: CPU cores) programs run at once.
 * ``ExecRequest.files`` are placed in the work dir before compiling/running. For C/C++ every
   ``*.cpp`` (``*.c``) among them is compiled and linked with ``source`` (IOI graders) and headers
-  are includable; other files are runtime data. For Python they are importable modules or data.
+  are includable; other files are runtime data. For Python they are importable modules or data;
+  for Java every ``*.java`` is compiled with the source (the public class names the main class).
 * ``ExecRequest.args`` are passed to the program (checkers: ``checker input.txt output.txt
   expected.txt`` with those three in ``files``).
 * ``ExecRequest.read_files`` that the program created come back in ``ExecResult.files`` (capped at
@@ -49,7 +50,7 @@ from r1_core.protocols import ExecRequest, ExecResult, Verdict
 from r1_sandbox.compile_cache import Build, CompileCache, compile_key
 from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
-from r1_sandbox.languages import BINARY, LANGUAGES, PCH_MOUNT, Language, language
+from r1_sandbox.languages import ARTIFACTS, LANGUAGES, PCH_MOUNT, Language, language
 from r1_sandbox.launcher import build_launcher
 from r1_sandbox.pch import PrecompiledHeaders, uses_bits_header
 from r1_sandbox.probe import WEAKNESS, ProbeReport, cache_dir_for, probe
@@ -210,11 +211,11 @@ class LocalSandbox:
             check_relative(name, "file")
         lang = language(req.language)
         assert lang is not None
-        tool = getattr(self.config, lang.compiler) if lang.compiled else self.config.python
-        if shutil.which(tool) is None:  # a machine problem, not the program's: say how to fix it
-            option = lang.compiler or "python"
-            raise SandboxError(f"local sandbox: {tool!r} needed for {lang.name} is not an executable",
-                               f"install it or pass {option}=/path/to/it (world-readable, outside /root)")
+        for option in filter(None, (lang.compiler, lang.runner)):
+            tool = getattr(self.config, option)
+            if shutil.which(tool) is None:  # a machine problem, not the program's: say how to fix it
+                raise SandboxError(f"local sandbox: {tool!r} needed for {lang.name} is not an executable",
+                                   f"install it or pass {option}=/path/to/it (world-readable, outside /root)")
 
     def _run_one(self, req: ExecRequest) -> ExecResult:
         start = time.monotonic()
@@ -241,13 +242,14 @@ class LocalSandbox:
         files = dict(req.files)
         mounts: list[Mount] = []
         if build is None:
-            files[lang.source_name] = req.source
+            files[lang.source_name(req.source)] = req.source
         else:
             assert build.binary is not None
-            mounts.append(Mount(build.binary, BINARY))
+            mounts.append(Mount(build.binary, ARTIFACTS))
         with WorkDir(self.work_root, self._owner) as wd:
             wd.populate(files, req.stdin)
-            out = self._execute(lang.run_argv(self.config.python, list(req.args)), box=wd.box,
+            runner = getattr(self.config, lang.runner) if lang.runner else ""
+            out = self._execute(lang.run_argv(runner, req.source, list(req.args)), box=wd.box,
                           stdin_path=wd.stdin, limits=limits, mounts=mounts)
             produced = read_back(wd.box, req.read_files, req.output_limit_bytes) if out.started else {}
         verdict, message = decide(out, limits)
@@ -298,12 +300,13 @@ class LocalSandbox:
         pch = None
         if lang.name == "cpp" and self.config.precompiled_header and uses_bits_header(source):
             pch = self.headers.get(compiler, flags, self._build_in_sandbox)
-        units = [lang.source_name, *sorted(n for n in code if n.lower().endswith(lang.unit_suffixes))]
+        main = lang.source_name(source)
+        units = [main, *sorted(n for n in code if n.lower().endswith(lang.unit_suffixes) and n != main)]
         argv = lang.compile_argv(compiler, flags, units, pch=pch is not None)
         mounts = [Mount(pch, PCH_MOUNT)] if pch is not None else []
         limits = self._compile_limits()
         with WorkDir(self.work_root, self._owner) as wd:
-            wd.populate({**code, lang.source_name: source})
+            wd.populate({**code, main: source})
             start = time.monotonic()
             out = self._execute(argv, box=wd.box, stdin_path=wd.stdin, limits=limits, mounts=mounts)
             elapsed = round(time.monotonic() - start, 4)
@@ -313,9 +316,10 @@ class LocalSandbox:
                               system_error=f"sandbox failed while compiling: {out.setup_error}")
                 return self.compile_cache.store(key, build, None)
             verdict, why = decide(out, limits)
-            if verdict == Verdict.OK and (wd.box / "prog").is_file():
+            produced = lang.artifacts(wd.box)
+            if verdict == Verdict.OK and produced:
                 build = Build(ok=True, output=text, time_s=elapsed)
-                return self.compile_cache.store(key, build, wd.box / "prog")
+                return self.compile_cache.store(key, build, produced)
             reason = {Verdict.OLE: "compiler output too long (truncated)",
                       Verdict.TLE: "compilation exceeded its time limit",
                       Verdict.MLE: "compiler exceeded its memory limit"}.get(verdict, "")

@@ -14,7 +14,7 @@ __all__ = ["decide"]
 # A failed allocation surfaces as an exception, not an OOM kill, when the request is refused up
 # front (overcommit) or by RLIMIT_AS in tiers without a cgroup. A program can print these words
 # itself, which only ever turns one failing verdict into another.
-_ALLOCATION_FAILURES = (b"MemoryError", b"std::bad_alloc", b"memory exhausted")
+_ALLOCATION_FAILURES = (b"MemoryError", b"std::bad_alloc", b"memory exhausted", b"OutOfMemoryError")
 
 
 def decide(out: Outcome, limits: Limits) -> tuple[Verdict, str]:
