@@ -23,7 +23,7 @@ def register_local_commands(group: typer.Typer) -> None:
     @group.command("run")
     def run(
         file: Path = typer.Argument(..., help="program source file"),
-        language: str = typer.Option(..., "--language", "-l", help="python, cpp or c"),
+        language: str = typer.Option(..., "--language", "-l", help="python, cpp, c or java"),
         stdin: Path | None = typer.Option(None, "--stdin", help="file fed to the program's stdin"),
         time_limit: float = typer.Option(2.0, "--time-limit", help="CPU seconds", min=0.001),
         memory_limit: int = typer.Option(256, "--memory-limit", help="MB for the whole process tree", min=1),
