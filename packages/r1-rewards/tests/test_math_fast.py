@@ -44,6 +44,54 @@ def test_simple_gold_leaves_everything_else_to_math_verify(gold):
     (r"$\frac{1}{3}$", ("0.33333333",), None),  # close values: math-verify's tolerance decides
     ("$5$", (), None),
     (r"$\{1,2\}$", ("1",), None),
+    (r"$\frac{\sqrt{2}}{2}$", (r"\frac{1}{\sqrt{2}}",), 1.0),
+    (r"$\frac{\sqrt{3}}{2}$", (r"\sqrt{3}/2",), 1.0),
+    (r"$3\sqrt{2}$", (r"\sqrt{2} \cdot 4",), 0.0),
+    (r"$\frac{7}{9}$", ("7/9",), 1.0),
+    (r"$\{1,2\}$", (r"\left\{2,1\right\}",), 1.0),
+    (r"$\frac{5}{2}$", (r"2\frac{1}{2}",), None),  # a mixed number? math-verify decides
+    ("$3$", ("(1+2)",), None),
+    ("$0$", (r"\frac{1}{0}",), None),
 ])
 def test_fast_path_decides_only_what_is_exact(gold, boxed, expected):
     assert fast_judge(gold, boxed) == expected
+
+
+def _random_pairs(n: int, seed: int = 3):
+    import random
+
+    rng = random.Random(seed)
+
+    def number():
+        kind = rng.randrange(5)
+        a, b = rng.randint(-30, 30), rng.randint(1, 12)
+        return [str(a), rf"\frac{{{a}}}{{{b}}}", f"{a}/{b}", f"{a / b:.3f}" if a % b else str(a // b),
+                rf"{abs(a) or 1}\sqrt{{{b}}}"][kind]
+
+    pairs = []
+    for _ in range(n):
+        g = number()
+        a = g if rng.random() < 0.3 else number()
+        if rng.random() < 0.2:
+            g, a = r"\{" + g + "," + number() + r"\}", r"\{" + a + "," + number() + r"\}"
+        pairs.append((f"${g}$", a))
+    return pairs
+
+
+def test_fast_path_agrees_with_math_verify_on_random_pairs():
+    from math_verify import parse, verify
+    from r1_rewards.math_worker import _answer_config
+
+    warnings.simplefilter("ignore")
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+    decided = 0
+    for gold, answer in _random_pairs(150):
+        fast = fast_judge(gold, (answer,))
+        if fast is None:
+            continue
+        decided += 1
+        slow = float(verify(parse(gold, extraction_mode="first_match"),
+                            parse(rf"\boxed{{{answer}}}", extraction_config=_answer_config(),
+                                  extraction_mode="first_match")))
+        assert fast == slow, (gold, answer)
+    assert decided > 100
