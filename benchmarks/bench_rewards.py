@@ -2,10 +2,12 @@
 
 Items: unique (gold, completion) pairs over integers, fractions, radicals and sets, answered in
 the same form, an equivalent form, or wrongly. Baseline: open-r1's ``accuracy_reward`` loop
-(parse gold, parse answer, verify) in this process. r1: ``get_reward("accuracy")`` (worker
-processes, one per core, with a content-addressed cache), called in TRL-sized batches, first
-with an empty cache (cold) and then again on the same items (warm). Worker start-up is done
-before timing (a training run pays it once) and reported separately.
+(parse gold, parse answer, verify) in this process. r1: ``get_reward("accuracy")`` (exact fast
+path for simple answers, math-verify in worker processes — one per core — for the rest, and a
+content-addressed cache), called in TRL-sized batches, first with an empty cache (cold) and then
+again on the same items (warm). A last row switches the fast path off to show what the worker
+pool alone gives (it needs idle cores). Worker start-up is done before timing (a training run
+pays it once) and reported separately.
 """
 
 from __future__ import annotations
