@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 
 import pytest
@@ -209,6 +210,7 @@ def test_default_sandboxes_share_one_limit_of_cores(monkeypatch):
     assert 1 <= peak[0] <= (os.cpu_count() or 1)
 
 
+@pytest.mark.skipif(shutil.which("javac") is None, reason="Java is optional: no JDK on this machine")
 def test_java_with_a_helper_class_and_cached_classes(sandbox):
     src = (f"// {nonce()}\nimport java.util.*;\npublic class Solution {{\n"
            "  public static void main(String[] a) { Scanner s = new Scanner(System.in);"
