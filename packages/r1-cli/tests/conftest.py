@@ -9,6 +9,7 @@ import time
 
 import pytest
 from r1_core.cli import main
+from r1_core.testing import r1_host, r1_register  # noqa: F401  (isolated-host fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pytest
 from r1_cli.benchmarks.gpqa import extract_choice
 from r1_cli.benchmarks.lcb import decode_tests, extract_code
 from r1_cli.benchmarks.source import read_sample
-from r1_core import Benchmark, DataError, get_benchmark
+from r1_core import Benchmark, DataError, factory, get_benchmark
 
 OURS = ["aime24", "aime25", "math_500", "gpqa_diamond", "lcb"]
 SCHEMAS = {
@@ -130,3 +130,44 @@ def test_extract_code_takes_the_last_block():
 def test_unknown_lcb_version_is_a_data_error():
     with pytest.raises(DataError, match="v4_v5"):
         get_benchmark("lcb", version="v99")
+
+
+class _BrokenSandbox:
+    """A provider whose infrastructure fails: every run is a system error."""
+
+    name = "broken"
+
+    def run(self, requests):
+        from r1_core import ExecResult, Verdict
+
+        return [ExecResult(verdict=Verdict.SE, message="no workers", id=r.id) for r in requests]
+
+    async def arun(self, requests):
+        return self.run(requests)
+
+    def close(self):
+        pass
+
+
+def test_lcb_counts_sandbox_failures_instead_of_hiding_them(r1_host, r1_register, tmp_path):
+    import r1_cli.plugin
+    from r1_cli.evaluation import evaluate
+    from r1_cli.generation import Completion, SamplingParams
+
+    r1_host.add_plugin(r1_cli.plugin, name="r1-cli-under-test")
+    r1_register("sandboxes", "broken", _BrokenSandbox)
+    row = get_benchmark("lcb").load(offline=True)[0]
+    bench = get_benchmark("lcb", sandbox="broken")
+    details = bench.score_details(row, ["```python\nprint(1)\n```"])
+    assert details[0]["system_errors"] == len(bench.tests(row)) and details[0]["verdicts"][0] == "SE"
+
+    class CodeWriter:
+        name = "fixed"
+
+        def generate(self, conversations, params, progress=None):
+            return [[Completion("```python\nprint(1)\n```", "stop")] * params.n for _ in conversations]
+
+    r1_register("benchmarks", "lcb_broken", factory(lambda: get_benchmark("lcb", sandbox="broken")))
+    res = evaluate("lcb_broken", CodeWriter(), "fixed", SamplingParams(n=2), output_dir=tmp_path,
+                   limit=1, offline=True).results
+    assert res["system_errors"] == 2 * len(bench.tests(row))
