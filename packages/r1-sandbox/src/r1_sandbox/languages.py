@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +47,8 @@ class Language:
         if self.name == "java":
             return [compiler, *flags, "-d", ".", *units]
         include = [f"-I{PCH_MOUNT}"] if pch else []
-        return [compiler, *flags, *include, "-fmax-errors=5", "-o", "prog", *units, *self.link_flags]
+        return [compiler, *flags, *include, "-fmax-errors=5", *_fast_linker(), "-o", "prog", *units,
+                *self.link_flags]
 
     def artifacts(self, box: Path) -> list[Path]:
         """What a successful compilation produced (copied into the compile cache)."""
@@ -76,6 +79,12 @@ LANGUAGES: dict[str, Language] = {
                      (".java",), "javac", runner="java", unit_suffixes=(".java",)),
 }
 ALIASES = {"python3": "python", "py": "python", "c++": "cpp", "cxx": "cpp", "g++": "cpp", "java17": "java"}
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_linker() -> tuple[str, ...]:
+    """gold links a judge-sized program in ~40 ms instead of ld.bfd's ~150 ms (same binary semantics)."""
+    return ("-fuse-ld=gold",) if shutil.which("ld.gold") else ()
 
 
 def language(name: str) -> Language | None:
