@@ -33,6 +33,7 @@ def eval_command(
     seed: int = typer.Option(0, "--seed", help="Sampling seed (recorded in the results)."),
     system_prompt: str | None = typer.Option(None, "--system-prompt", help="Prepended as a system turn."),
     concurrency: int = typer.Option(16, "--concurrency", help="Concurrent requests (openai backend)."),
+    batch_size: int = typer.Option(8, "--batch-size", help="Prompts per generate call (transformers)."),
     offline: bool | None = typer.Option(None, "--offline/--online",
                                         help="Force the bundled sample / the Hub (default: auto-detect)."),
     output_dir: Path | None = typer.Option(None, "--output-dir",
@@ -48,7 +49,8 @@ def eval_command(
     get_benchmark(benchmark)  # fail on an unknown name before loading a model
     params = SamplingParams(n=num_samples, temperature=temperature, top_p=top_p,
                             max_new_tokens=max_new_tokens, seed=seed)
-    generator = make_generator(backend, model, base_url=base_url, api_key=api_key, concurrency=concurrency)
+    generator = make_generator(backend, model, base_url=base_url, api_key=api_key, concurrency=concurrency,
+                               batch_size=batch_size)
     out = output_dir or _default_output(model, benchmark)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:

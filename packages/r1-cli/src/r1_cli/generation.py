@@ -80,14 +80,20 @@ def as_messages(prompt: str | Messages, system_prompt: str | None = None) -> Mes
 
 
 class TransformersGenerator:
-    """Generation with ``transformers`` on the local device (CPU, or the first GPU)."""
+    """Generation with ``transformers`` on the local device (CPU, or the first GPU).
+
+    Prompts are generated ``batch_size`` at a time, left-padded, each with ``n`` return sequences.
+    """
 
     name = "transformers"
 
-    def __init__(self, model: str, *, dtype: str = "auto", trust_remote_code: bool = False) -> None:
+    def __init__(self, model: str, *, dtype: str = "auto", trust_remote_code: bool = False,
+                 batch_size: int = 8) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        if batch_size < 1:
+            raise ConfigError(f"--batch-size must be at least 1 (got {batch_size})", "e.g. 8")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
             self.model = AutoModelForCausalLM.from_pretrained(model, dtype=dtype,
@@ -98,49 +104,66 @@ class TransformersGenerator:
         if self.tokenizer.chat_template is None:
             raise ConfigError(f"model {model!r} has no chat template",
                               "use an instruct/chat model or one with tokenizer_config.chat_template")
+        self.tokenizer.padding_side = "left"  # generation continues from the right end
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.batch_size = batch_size
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model.to(self.device).eval()
         self._torch = torch
+        eos = self.model.generation_config.eos_token_id
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        self._eos = set(eos if isinstance(eos, list) else [eos])
 
-    def _encode(self, messages: Messages) -> Any:
-        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                                  return_tensors="pt", return_dict=True).to(self.device)
+    def _render(self, messages: Messages) -> str:
+        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
     def prompt_tokens(self, messages: Messages) -> int:
-        return int(self._encode(messages)["input_ids"].shape[1])
+        return len(self.tokenizer(self._render(messages), add_special_tokens=False)["input_ids"])
 
     def reseed(self, seed: int) -> None:
         self._torch.manual_seed(seed)
 
-    def generate_one(self, messages: Messages, params: SamplingParams) -> list[Completion]:
-        inputs = self._encode(messages)
+    def _decode(self, seq: list[int]) -> Completion:
+        stop = next((i for i, t in enumerate(seq) if t in self._eos), None)
+        kept = seq if stop is None else seq[:stop]
+        return Completion(self.tokenizer.decode(kept, skip_special_tokens=True),
+                          "length" if stop is None else "stop", len(kept))
+
+    def generate_batch(self, conversations: Sequence[Messages],
+                       params: SamplingParams) -> list[list[Completion]]:
+        """``params.n`` completions for each of a few conversations, in one ``generate`` call."""
+        # The chat template already holds any BOS token: do not add special tokens twice.
+        inputs = self.tokenizer([self._render(m) for m in conversations], return_tensors="pt",
+                                padding=True, add_special_tokens=False).to(self.device)
         sample = params.temperature > 0
+        # Greedy decoding is deterministic: one sequence per prompt, repeated n times.
+        per_prompt = params.n if sample else 1
         kwargs: dict[str, Any] = {"max_new_tokens": params.max_new_tokens, "do_sample": sample,
-                                  "num_return_sequences": params.n,
+                                  "num_return_sequences": per_prompt,
                                   "pad_token_id": self.tokenizer.pad_token_id}
         if sample:
             kwargs.update(temperature=params.temperature, top_p=params.top_p)
         with self._torch.no_grad():
             out = self.model.generate(**inputs, **kwargs)
-        new = out[:, inputs["input_ids"].shape[1]:]
-        eos = self.model.generation_config.eos_token_id
-        eos_ids = set(eos if isinstance(eos, list) else [eos])
-        completions = []
-        for seq in new.tolist():
-            stopped = [i for i, t in enumerate(seq) if t in eos_ids]
-            kept = seq[:stopped[0]] if stopped else seq
-            completions.append(Completion(self.tokenizer.decode(kept, skip_special_tokens=True),
-                                          "stop" if stopped else "length", len(kept)))
-        return completions
+        seqs = out[:, inputs["input_ids"].shape[1]:].tolist()
+        groups = [[self._decode(seq) for seq in seqs[i * per_prompt:(i + 1) * per_prompt]]
+                  for i in range(len(conversations))]
+        return groups if sample else [g * params.n for g in groups]
+
+    def generate_one(self, messages: Messages, params: SamplingParams) -> list[Completion]:
+        return self.generate_batch([messages], params)[0]
 
     def generate(self, conversations: Sequence[Messages], params: SamplingParams,
                  progress: Progress | None = None) -> list[list[Completion]]:
         self.reseed(params.seed)
-        out = []
-        for messages in conversations:
-            out.append(self.generate_one(messages, params))
+        out: list[list[Completion]] = []
+        for i in range(0, len(conversations), self.batch_size):
+            batch = conversations[i:i + self.batch_size]
+            out.extend(self.generate_batch(batch, params))
             if progress:
-                progress(1)
+                progress(len(batch))
         return out
 
 
@@ -263,10 +286,10 @@ class OpenAIGenerator:
 
 
 def make_generator(backend: str, model: str, *, base_url: str | None = None,
-                   api_key: str | None = None, concurrency: int = 16) -> Generator:
+                   api_key: str | None = None, concurrency: int = 16, batch_size: int = 8) -> Generator:
     """The generator for ``--backend``; heavy libraries are imported only for the chosen one."""
     if backend == "transformers":
-        return TransformersGenerator(model)
+        return TransformersGenerator(model, batch_size=batch_size)
     if backend == "vllm":
         return VLLMGenerator(model)
     if backend == "openai":
