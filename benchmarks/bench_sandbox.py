@@ -108,6 +108,9 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         bare_med, bwrap_med, boxed_med = interleaved_medians(sb)
         bare_rate, boxed_rate = batch_rates(sb, cores)
+        with LocalSandbox(max_workers=4 * cores) as wide:
+            wide.run([ExecRequest(language="python", source="print(1)")] * 4)
+            _, wide_rate = batch_rates(wide, cores)
         with_pch = compile_times(sb, True)
         without_pch = compile_times(sb, False)
         src = bits_source()
@@ -130,6 +133,8 @@ def main() -> None:
           f"{bwrap_med * 1e3:.1f} ms | {bwrap_med / bare_med:.2f}× | — |")
     print(f"| batch of {N_BATCH} `print(1)` | bare subprocess, {cores} threads: {bare_rate:.0f}/s | "
           f"{boxed_rate:.0f}/s | {boxed_rate / bare_rate:.2f}× | ≥ 100/s |")
+    print(f"| same, `max_workers={4 * cores}` (runs wait on the kernel, not only on CPU) | "
+          f"{bare_rate:.0f}/s | {wide_rate:.0f}/s | {wide_rate / bare_rate:.2f}× | — |")
     print(f"| bits/stdc++.h compile -O2 (median of {len(with_pch)}) | without PCH: {nopch_med:.2f} s | "
           f"with PCH: {pch_med:.2f} s | {nopch_med / pch_med:.1f}× faster | ≤ 0.5 s |")
     print(f"| same source submitted again | first: compile {first.compile_time_s:.2f} s | "
