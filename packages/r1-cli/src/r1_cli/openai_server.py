@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
+from r1_core.errors import MissingExtraError
 
 from r1_cli.generation import SamplingParams, TransformersGenerator
 
@@ -40,7 +41,10 @@ class ChatRequest(BaseModel):
 
 def create_app(model: str, *, served_name: str | None = None) -> Any:
     """A FastAPI app serving ``model`` (a local path or Hub id) under ``served_name``."""
-    from fastapi import FastAPI, HTTPException
+    try:
+        from fastapi import FastAPI, HTTPException
+    except ImportError:
+        raise MissingExtraError("fastapi", "r1-cli[server]") from None
 
     generator = TransformersGenerator(model)
     name = served_name or model
