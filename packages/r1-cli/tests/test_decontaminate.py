@@ -135,3 +135,18 @@ def test_decontaminate_errors_are_one_line(r1, tmp_path, args, fragment):
     result = r1("data", "decontaminate", *args, "--offline", "--output", tmp_path / "o")
     assert result.code == 2, result.err
     assert fragment in result.err and len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_parquet_dataset(r1, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    aime = get_benchmark("aime24").load(offline=True)
+    table = pa.table({"prompt": ["nothing to see here at all, no overlap whatsoever", aime[0]["problem"]],
+                      "id": [1, 2]})
+    pq.write_table(table, tmp_path / "train.parquet")
+    result = r1("data", "decontaminate", "--dataset", tmp_path / "train.parquet", "--against", "aime24",
+                "--offline", "--output", tmp_path / "o", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"flagged": [1], "by_benchmark": {"aime24": [1]}, "rows": 2}
+    assert _read_jsonl(tmp_path / "o" / "clean.jsonl") == [{"prompt": table["prompt"][0].as_py(), "id": 1}]
