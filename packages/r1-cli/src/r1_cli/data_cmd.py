@@ -31,7 +31,7 @@ def decontaminate_command(
     from r1_core.files import atomic_write_json
 
     from r1_cli.data.decontaminate import find_contamination
-    from r1_cli.data.sources import load_table, write_jsonl
+    from r1_cli.data.sources import load_table, text_column, write_jsonl
 
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers must be at least 1 (got {workers})", "e.g. --workers 4")
@@ -44,11 +44,13 @@ def decontaminate_command(
     result = find_contamination(texts, benches, n=ngram, workers=workers)
     flagged = set(result.flagged)
     write_jsonl(output / "clean.jsonl", (r for i, r in enumerate(table.rows) if i not in flagged))
+    per_bench = {b: set(rows) for b, rows in result.by_benchmark.items()}
     write_jsonl(output / "contaminated.jsonl",
-                ({**table.rows[i], "contaminated_by": [b for b, rows in result.by_benchmark.items()
-                                                       if i in set(rows)]} for i in result.flagged))
+                ({**table.rows[i], "contaminated_by": [b for b, rows in per_bench.items() if i in rows]}
+                 for i in result.flagged))
+    resolved = column or table.text_column or text_column(table.rows, dataset)
     report = {**result.as_dict(), "dataset": dataset, "against": against, "ngram": ngram,
-              "column": column or table.text_column or "auto", "kept": len(texts) - len(flagged),
+              "column": resolved, "kept": len(texts) - len(flagged),
               "counts": {b: len(rows) for b, rows in result.by_benchmark.items()}}
     atomic_write_json(output / "report.json", report)
     if json_:
