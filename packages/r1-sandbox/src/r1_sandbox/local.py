@@ -53,7 +53,7 @@ from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
 from r1_sandbox.languages import ARTIFACTS, LANGUAGES, PCH_MOUNT, Language, language
 from r1_sandbox.launcher import build_launcher
 from r1_sandbox.pch import PrecompiledHeaders, uses_bits_header
-from r1_sandbox.probe import WEAKNESS, ProbeReport, cache_dir_for, probe
+from r1_sandbox.probe import WEAKNESS, ProbeReport, cache_dir_for, probe, smoke_run
 from r1_sandbox.supervise import Outcome, execute
 from r1_sandbox.verdicts import decide
 from r1_sandbox.workdir import WorkDir, check_relative, default_work_root, read_back
@@ -95,8 +95,7 @@ class LocalSandbox:
                               f"valid options: {', '.join(LocalSandboxConfig.model_fields)}") from None
         self.report: ProbeReport = probe(self.config)
         self.isolation: Isolation = self._choose_tier()
-        owner = (self.isolation.uid, self.isolation.gid) if self.isolation.uid is not None else None
-        self._owner = owner if owner is None else (int(owner[0]), int(owner[1]))
+        self._owner = self.report.owner
         self.work_root = self.config.work_root or default_work_root()
         cache = cache_dir_for(self.config, self.isolation.uid)
         if self.config.launcher == "auto":
@@ -161,12 +160,7 @@ class LocalSandbox:
         iso = dataclasses.replace(self.isolation, launcher=str(path))
         if (str(path), iso.tier) in _launchers_ok:
             return iso
-        limits = Limits(cpu_s=5, wall_s=10, memory_bytes=64 << 20, pids=16, file_size_bytes=1 << 20,
-                        open_files=64, stdout_bytes=1 << 16, stderr_keep_bytes=1 << 16,
-                        stderr_hard_bytes=1 << 16)
-        with WorkDir(self.work_root, self._owner) as wd:
-            wd.populate({})
-            out = execute(iso, ["/bin/true"], box=wd.box, stdin_path=wd.stdin, limits=limits)
+        out = smoke_run(iso, self.work_root, self._owner)
         if out.started and out.exit_code == 0:
             _launchers_ok.add((str(path), iso.tier))
             return iso

@@ -18,10 +18,10 @@ from r1_sandbox.cgroup import CgroupLayout, detect_layout, sweep_stale
 from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits
 from r1_sandbox.seccomp_filter import seccomp_bpf
-from r1_sandbox.supervise import execute
+from r1_sandbox.supervise import Outcome, execute
 from r1_sandbox.workdir import WorkDir, default_work_root, sweep_stale_workdirs
 
-__all__ = ["ProbeReport", "probe"]
+__all__ = ["ProbeReport", "cache_dir_for", "probe", "smoke_run"]
 
 WEAKNESS = {
     "namespaces": "no seccomp filter: the kernel surface namespaces leave open is reachable",
@@ -39,6 +39,11 @@ class ProbeReport:
     seccomp: bytes | None = None
     layers: dict[str, str] = field(default_factory=dict)  # layer -> "ok" or why not
     tiers: dict[str, str] = field(default_factory=dict)  # tier -> "ok" or why not
+
+    @property
+    def owner(self) -> tuple[int, int] | None:
+        """Who owns work dirs: the sandbox uid/gid when we drop to it."""
+        return (self.uid, self.gid) if self.uid is not None and self.gid is not None else None
 
     def isolation(self, tier: str) -> Isolation:
         cgroup = self.cgroup
@@ -88,6 +93,15 @@ def _probe(config: LocalSandboxConfig) -> ProbeReport:
     return report
 
 
+def smoke_run(iso: Isolation, work_root: Path, owner: tuple[int, int] | None) -> Outcome:
+    """``/bin/true`` through the exact launch path of ``iso``."""
+    limits = Limits(cpu_s=5, wall_s=10, memory_bytes=64 << 20, pids=16, file_size_bytes=1 << 20,
+                    open_files=64, stdout_bytes=1 << 16, stderr_keep_bytes=1 << 16, stderr_hard_bytes=1 << 16)
+    with WorkDir(work_root, owner) as wd:
+        wd.populate({})
+        return execute(iso, ["/bin/true"], box=wd.box, stdin_path=wd.stdin, limits=limits)
+
+
 def _probe_cgroup(report: ProbeReport) -> None:
     if not report.root:
         report.layers["cgroup"] = "not root: cannot create cgroups"
@@ -120,8 +134,6 @@ def _probe_bwrap(report: ProbeReport, bwrap: str) -> None:
 
 def _try_tiers(report: ProbeReport, config: LocalSandboxConfig) -> None:
     needs = {"strict": ("cgroup", "bwrap", "seccomp"), "namespaces": ("cgroup", "bwrap"), "rlimits": ()}
-    limits = Limits(cpu_s=5, wall_s=10, memory_bytes=64 << 20, pids=16, file_size_bytes=1 << 20,
-                    open_files=64, stdout_bytes=1 << 16, stderr_keep_bytes=1 << 16, stderr_hard_bytes=1 << 16)
     work_root = config.work_root or default_work_root()
     sweep_stale_workdirs(work_root)
     for tier in TIERS:
@@ -130,10 +142,7 @@ def _try_tiers(report: ProbeReport, config: LocalSandboxConfig) -> None:
             report.tiers[tier] = "missing " + ", ".join(f"{m} ({report.layers[m]})" for m in missing)
             continue
         try:
-            with WorkDir(work_root, (report.uid, report.gid) if report.uid is not None else None) as wd:
-                wd.populate({})
-                out = execute(report.isolation(tier), ["/bin/true"], box=wd.box, stdin_path=wd.stdin,
-                              limits=limits)
+            out = smoke_run(report.isolation(tier), work_root, report.owner)
         except OSError as exc:
             report.tiers[tier] = f"failed: {exc}"
             continue
