@@ -16,7 +16,7 @@ import selectors
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,41 +125,50 @@ def execute(iso: Isolation, argv: Sequence[str], *, box: Path, stdin_path: Path,
 
 def _execute(iso: Isolation, group: RunCgroup | None, argv: Sequence[str], *, box: Path,
              stdin_path: Path, limits: Limits, mounts: Sequence[Mount]) -> Outcome:
-    keep: list[int] = []
-    seccomp_fd = None
+    seccomp_fd = _seccomp_fd(iso.seccomp) if iso.bwrap is not None and iso.seccomp is not None else None
     try:
-        if iso.bwrap is not None:
-            if iso.seccomp is not None:
-                seccomp_fd = os.memfd_create("r1-seccomp", 0)
-                os.write(seccomp_fd, iso.seccomp)
-                os.lseek(seccomp_fd, 0, os.SEEK_SET)
-                keep.append(seccomp_fd)
-            cmd = bwrap_argv(iso.bwrap, box, mounts, program_env("/tmp"), tmpfs_bytes=limits.tmpfs_bytes,
-                             seccomp_fd=seccomp_fd) + _launcher(argv)
-            env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
-            cwd = "/"
-        else:
-            cmd = _launcher(_host_argv(argv, box, mounts))
-            env, cwd = program_env(str(box)), str(box)
-        hard = rlimits(limits, cgroup=group is not None, uid_dropped=iso.uid is not None)
-        setup = None
-        if iso.launcher is not None:  # vfork + exec of a C helper: the supervisor is never forked
-            cmd = launcher_argv(iso.launcher, uid=iso.uid, gid=iso.gid, new_session=iso.bwrap is None,
-                                cgroup_files=group.procs_files if group else [], limits=hard) + cmd
-        else:
-            setup = child_setup(group, hard, iso.uid, iso.gid, new_session=iso.bwrap is None)
+        cmd, env, cwd, setup = _command(iso, group, argv, box=box, limits=limits, mounts=mounts,
+                                        seccomp_fd=seccomp_fd)
         with open(stdin_path, "rb") as stdin:
             start = time.monotonic()
             try:
                 proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        env=env, cwd=cwd, preexec_fn=setup, pass_fds=keep, close_fds=True)
+                                        env=env, cwd=cwd, preexec_fn=setup, close_fds=True,
+                                        pass_fds=[] if seccomp_fd is None else [seccomp_fd])
             except (OSError, subprocess.SubprocessError) as exc:
                 return Outcome(started=False, setup_error=f"cannot start the sandbox: {exc}")
         return _watch(proc, group, iso, start, limits)
     finally:
-        for fd in keep:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        if seccomp_fd is not None:
+            os.close(seccomp_fd)
+
+
+def _seccomp_fd(bpf: bytes) -> int:
+    fd = os.memfd_create("r1-seccomp", 0)
+    os.write(fd, bpf)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _command(iso: Isolation, group: RunCgroup | None, argv: Sequence[str], *, box: Path, limits: Limits,
+             mounts: Sequence[Mount], seccomp_fd: int | None
+             ) -> tuple[list[str], dict[str, str], str, Callable[[], None] | None]:
+    """Command line, environment, cwd and child setup (None when the C launcher does it)."""
+    if iso.bwrap is not None:
+        cmd = bwrap_argv(iso.bwrap, box, mounts, program_env("/tmp"), tmpfs_bytes=limits.tmpfs_bytes,
+                         seccomp_fd=seccomp_fd) + _launcher(argv)
+        env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
+        cwd = "/"
+    else:
+        cmd = _launcher(_host_argv(argv, box, mounts))
+        env, cwd = program_env(str(box)), str(box)
+    hard = rlimits(limits, cgroup=group is not None, uid_dropped=iso.uid is not None)
+    if iso.launcher is None:
+        return cmd, env, cwd, child_setup(group, hard, iso.uid, iso.gid, new_session=iso.bwrap is None)
+    # vfork + exec of a C helper: the supervisor is never forked
+    cmd = launcher_argv(iso.launcher, uid=iso.uid, gid=iso.gid, new_session=iso.bwrap is None,
+                        cgroup_files=group.procs_files if group else [], limits=hard) + cmd
+    return cmd, env, cwd, None
 
 
 def _watch(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolation, start: float,
