@@ -88,6 +88,13 @@ def test_eval_user_errors_are_one_line_exit_2(r1, args, fragment, monkeypatch):
     assert "Traceback" not in result.err
 
 
+def test_eval_revision_is_passed_to_the_benchmark_and_recorded(r1, tiny_model, tmp_path):
+    result = r1("eval", "aime24", "--model", tiny_model, "--revision", "0123abc", "--limit", 1,
+                "--max-new-tokens", 2, "--offline", "--output-dir", tmp_path, "--json")
+    assert result.code == 0, result.err
+    assert result.json()["benchmark_options"] == {"revision": "0123abc"}
+
+
 def test_eval_openai_server_down_is_one_line(r1, tmp_path):
     result = r1("eval", "aime24", "--model", "tiny", "--backend", "openai", "--base-url",
                 "http://127.0.0.1:9/v1", "--limit", 1, "--offline", "--output-dir", tmp_path)

@@ -34,6 +34,8 @@ def eval_command(
     system_prompt: str | None = typer.Option(None, "--system-prompt", help="Prepended as a system turn."),
     concurrency: int = typer.Option(16, "--concurrency", help="Concurrent requests (openai backend)."),
     batch_size: int = typer.Option(8, "--batch-size", help="Prompts per generate call (transformers)."),
+    revision: str | None = typer.Option(None, "--revision",
+                                        help="Pin the benchmark's Hub dataset (commit sha, branch, tag)."),
     offline: bool | None = typer.Option(None, "--offline/--online",
                                         help="Force the bundled sample / the Hub (default: auto-detect)."),
     output_dir: Path | None = typer.Option(None, "--output-dir",
@@ -46,7 +48,8 @@ def eval_command(
     from r1_cli.evaluation import evaluate
     from r1_cli.generation import SamplingParams, make_generator
 
-    get_benchmark(benchmark)  # fail on an unknown name before loading a model
+    options = {"revision": revision} if revision else {}
+    get_benchmark(benchmark, **options)  # fail on an unknown name or option before loading a model
     params = SamplingParams(n=num_samples, temperature=temperature, top_p=top_p,
                             max_new_tokens=max_new_tokens, seed=seed)
     generator = make_generator(backend, model, base_url=base_url, api_key=api_key, concurrency=concurrency,
@@ -62,7 +65,8 @@ def eval_command(
             bar.update(tasks[stage], completed=done)
 
         result = evaluate(benchmark, generator, model, params, output_dir=out, limit=limit,
-                          offline=offline, system_prompt=system_prompt, progress=progress)
+                          offline=offline, system_prompt=system_prompt, progress=progress,
+                          benchmark_options=options)
     if json_:
         print_json(result.results)
         return

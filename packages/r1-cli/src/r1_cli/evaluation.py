@@ -66,10 +66,14 @@ def _row_id(row: dict[str, Any], index: int) -> Any:
 def evaluate(benchmark: str, generator: Generator, model: str, params: SamplingParams, *,
              output_dir: str | Path, limit: int | None = None, offline: bool | None = None,
              system_prompt: str | None = None,
-             progress: Callable[[str, int, int], None] | None = None) -> EvalResult:
-    """Run one benchmark end to end and write its details and results files."""
+             progress: Callable[[str, int, int], None] | None = None,
+             benchmark_options: dict[str, Any] | None = None) -> EvalResult:
+    """Run one benchmark end to end and write its details and results files.
+
+    ``benchmark_options`` are passed to the benchmark's factory (``revision``, ``seed`` ...).
+    """
     started = time.time()
-    bench = get_benchmark(benchmark)
+    bench = get_benchmark(benchmark, **(benchmark_options or {}))
     rows = bench.load(limit=limit, offline=offline)
     if not rows:
         raise ConfigError(f"benchmark {benchmark!r} has no rows", "check --limit and the dataset")
@@ -103,6 +107,7 @@ def evaluate(benchmark: str, generator: Generator, model: str, params: SamplingP
     system_errors = sum(int(d.get("system_errors", 0)) for d in details)
     results = {
         "benchmark": bench.name,
+        "benchmark_options": benchmark_options or {},
         "source": getattr(bench, "provenance", {}),
         "revision": getattr(bench, "revision", None),
         "model": model,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from r1_core.errors import DataError
@@ -15,16 +16,19 @@ class HubBenchmark:
     """A benchmark whose rows come from a Hub dataset (or its bundled sample).
 
     Subclasses set ``name``, ``source``, ``text_column``, ``prompt_template`` and implement
-    ``score``. ``provenance`` describes the rows last loaded (dataset, split, revision, bundled),
+    ``score``; ``revision`` pins the Hub dataset (commit sha, branch or tag). ``provenance``
+    describes the rows last loaded (dataset, split, revision, bundled),
     so results record exactly what was evaluated.
     """
 
     name: ClassVar[str]
-    source: ClassVar[HubSource]
+    source: HubSource
     text_column: ClassVar[str]
     prompt_template: ClassVar[str]
 
-    def __init__(self) -> None:
+    def __init__(self, revision: str | None = None) -> None:
+        if revision is not None:  # pin the Hub dataset to a commit, branch or tag
+            self.source = dataclasses.replace(self.source, revision=revision)
         self.provenance: dict[str, Any] = self.source.describe()
 
     @property

@@ -42,8 +42,8 @@ class GPQADiamond(HubBenchmark):
     text_column: ClassVar[str] = "Question"
     prompt_template: ClassVar[str] = GPQA_PROMPT
 
-    def __init__(self, seed: int = 0) -> None:
-        super().__init__()
+    def __init__(self, seed: int = 0, revision: str | None = None) -> None:
+        super().__init__(revision)
         self.seed = seed
 
     def options(self, row: dict[str, Any]) -> tuple[list[str], str]:

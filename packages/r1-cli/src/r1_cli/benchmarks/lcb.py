@@ -132,13 +132,13 @@ class LiveCodeBench(HubBenchmark):
     prompt_template: ClassVar[str] = LCB_PROMPT
 
     def __init__(self, version: str = "v4_v5", sandbox: str = "local", time_limit_s: float = 6.0,
-                 memory_limit_mb: int = 1024) -> None:
+                 memory_limit_mb: int = 1024, revision: str | None = None) -> None:
         if version not in RELEASE_FILES:
             raise DataError(f"unknown LiveCodeBench version {version!r}",
                             f"one of: {', '.join(RELEASE_FILES)}")
         self.source = HubSource("livecodebench/code_generation_lite", split="test", sample="lcb.jsonl",
                                 data_files=RELEASE_FILES[version])
-        super().__init__()
+        super().__init__(revision)
         self.version = version
         self.sandbox_name = sandbox
         self.time_limit_s = time_limit_s

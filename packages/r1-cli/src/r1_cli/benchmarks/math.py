@@ -30,8 +30,8 @@ class MathBenchmark(HubBenchmark):
     answer_column: ClassVar[str] = "answer"
     prompt_template: ClassVar[str] = MATH_PROMPT
 
-    def __init__(self, reward: str = "accuracy") -> None:
-        super().__init__()
+    def __init__(self, reward: str = "accuracy", revision: str | None = None) -> None:
+        super().__init__(revision)
         self.reward = reward
         self._reward_fn: Any = None
 
