@@ -171,3 +171,57 @@ def test_lcb_counts_sandbox_failures_instead_of_hiding_them(r1_host, r1_register
     res = evaluate("lcb_broken", CodeWriter(), "fixed", SamplingParams(n=2), output_dir=tmp_path,
                    limit=1, offline=True).results
     assert res["system_errors"] == 2 * len(bench.tests(row))
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("aime24", ("HuggingFaceH4/aime_2024", None, "train")),
+    ("aime25", ("yentinglin/aime_2025", None, "train")),
+    ("math_500", ("HuggingFaceH4/MATH-500", None, "test")),
+    ("gpqa_diamond", ("Idavidrein/gpqa", "gpqa_diamond", "train")),
+])
+def test_online_loads_the_lighteval_sources(monkeypatch, name, expected):
+    """With the Hub reachable, rows come from the same dataset/config/split lighteval uses."""
+    import datasets
+
+    calls = []
+    sample = read_sample(f"{name}.jsonl")[0]
+
+    def fake_load(path, config=None, *, split=None, revision=None, **kw):
+        calls.append((path, config, split, revision))
+        return sample
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load)
+    monkeypatch.setattr("r1_cli.benchmarks.source._hub_sha", lambda src: "sha-of-the-commit")
+    bench = get_benchmark(name, revision="v1.0")
+    rows = bench.load(offline=False, limit=2)
+    assert calls == [(*expected, "v1.0")]
+    assert rows == sample[:2]
+    assert bench.provenance["bundled"] is False and bench.revision == "sha-of-the-commit"
+
+
+def test_online_lcb_reads_the_release_files(monkeypatch):
+    import datasets
+
+    calls = []
+
+    def fake_load(kind, *, data_files, split):
+        calls.append((kind, data_files, split))
+        return read_sample("lcb.jsonl")[0]
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load)
+    monkeypatch.setattr("r1_cli.benchmarks.source._hub_sha", lambda src: None)
+    get_benchmark("lcb", version="release_v2").load(offline=False)
+    assert calls == [("json", ["hf://datasets/livecodebench/code_generation_lite@main/test.jsonl",
+                               "hf://datasets/livecodebench/code_generation_lite@main/test2.jsonl"], "train")]
+
+
+def test_online_failure_is_a_one_line_data_error(monkeypatch):
+    import datasets
+
+    def gated(*args, **kwargs):
+        raise ConnectionError("401 gated dataset")
+
+    monkeypatch.setattr(datasets, "load_dataset", gated)
+    with pytest.raises(DataError, match="gated") as info:
+        get_benchmark("gpqa_diamond").load(offline=False)
+    assert "--offline" in str(info.value)
