@@ -22,8 +22,12 @@ def test_combined_logs_both_losses_in_one_update(work):
     out = work / "combined"
     proc = run_r1(work, "train", "combined", "--model", str(work / "tiny"), "--reward",
                   "r1_test_rewards:digits", "--max-steps", "3", "--sft-weight", "0.5",
-                  "--output-dir", str(out), *tiny_flags())
+                  "--output-dir", str(out), *tiny_flags(),
+                  # offline, Hub pushes must switch themselves off instead of failing the run
+                  "--push-to-hub", "true", "--hub-model-id", "me/model",
+                  "--callbacks", "push_to_hub_revision")
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "push_to_hub is inactive" in proc.stderr and "push_to_hub_revision is inactive" in proc.stderr
     for row in metrics(out):
         assert row["sft_loss"] > 1.0  # a random model is far from the demonstrations
         assert row["loss"] == pytest.approx(row["grpo_loss"] + 0.5 * row["sft_loss"], rel=1e-3, abs=1e-4)

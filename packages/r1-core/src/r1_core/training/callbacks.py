@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
-import warnings
 from typing import IO, Any
 
 from transformers import TrainerCallback
@@ -91,8 +91,9 @@ class HubRevisionCallback(TrainerCallback):
         self.repo_id = repo_id
         self.revision = revision
         self.active = bool(repo_id) and online
-        if not self.active:
-            warnings.warn("r1: push_to_hub_revision is inactive (offline or no hub_model_id)", stacklevel=2)
+        if not self.active and int(os.environ.get("RANK", "0")) == 0:
+            print("r1: push_to_hub_revision is inactive (the Hub is unreachable or no hub_model_id)",
+                  file=sys.stderr)
 
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if not (self.active and state.is_world_process_zero):
