@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from r1_core.api import get_reward
-from r1_core.errors import ConfigError
+from r1_core.errors import ConfigError, R1Error
 
 from r1_cli.generation import Generator, SamplingParams
 from r1_cli.rewarding import call_reward
@@ -42,8 +42,11 @@ def pass_rates(rows: Sequence[dict[str, Any]], conversations: Sequence[list[dict
         columns = {key: [value] * k for key, value in row.items()
                    if key not in ("prompts", "completions", "completion_ids")}
         per_reward = []
-        for fn in fns.values():
+        for name, fn in fns.items():
             values = call_reward(fn, prompts=[conv] * k, completions=texts, **columns)
+            if len(values) != k:
+                raise R1Error(f"reward {name!r} returned {len(values)} values for {k} completions",
+                              "a reward returns one float or None per completion")
             per_reward.append([math.nan if v is None else float(v) for v in values])
         per_completion = [_nanmean(vals) for vals in zip(*per_reward, strict=True)]
         rate = _nanmean(per_completion)
