@@ -27,24 +27,28 @@ from r1_core.errors import ConfigError
 
 __all__ = ["BenchmarkNgrams", "Contamination", "find_contamination", "ngrams", "words"]
 
+# Per-row normalisation (the definition; used to confirm hits).
 _PUNCT = re.compile(r"[^\w\s]")
 # str.translate has a fast path for ASCII; this table maps exactly the ASCII chars _PUNCT matches.
 _ASCII_PUNCT_ROW = str.maketrans({chr(c): " " for c in range(128)
                                   if not (chr(c).isalnum() or chr(c) == "_" or chr(c).isspace())})
+
+# Chunk normalisation: punctuation and whitespace become one space; NUL separates the rows.
 _SEP = "\0"
 _PUNCT_KEEP_SEP = re.compile(r"[^\w\s\0]")
-_ASCII_PUNCT_TABLE = {chr(c): " " for c in range(1, 128) if not (chr(c).isalnum() or chr(c) == "_")}
-_MULT = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so rolling keeps every bit of each word
+_ASCII_PUNCT = str.maketrans({chr(c): " " for c in range(1, 128) if not (chr(c).isalnum() or chr(c) == "_")})
+_SPACE = np.uint8(32)
+_PAD = 8  # zero bytes after the data, so an 8-byte read at any word start stays in bounds
+
+# Hashing.
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xC2B2AE3D27D4EB4F)
-_PAD = 8
-_SPACE = np.uint8(32)
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
-# Punctuation and whitespace to one space; NUL (the text separator) is kept.
-_ASCII_PUNCT = str.maketrans(_ASCII_PUNCT_TABLE)
+_MULT = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so rolling keeps every bit of each word
+_FILTER_MASK = np.uint64((1 << 22) - 1)  # 4 MiB Bloom filter: stays in cache
+
 PARALLEL_MIN_ROWS = 20_000
 CHUNK_ROWS = 5_000
-_FILTER_MASK = np.uint64((1 << 22) - 1)
 CHUNK_CHARS = 2_000_000
 
 
