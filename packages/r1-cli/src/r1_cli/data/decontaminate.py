@@ -45,7 +45,7 @@ _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _MULT = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so rolling keeps every bit of each word
-_FILTER_MASK = np.uint64((1 << 22) - 1)  # 4 MiB Bloom filter: stays in cache
+_FILTER_MASK = np.uint64((1 << 22) - 1)  # a 4 MiB Bloom filter fits in the last-level cache
 
 PARALLEL_MIN_ROWS = 20_000
 CHUNK_ROWS = 5_000
