@@ -125,3 +125,10 @@ def test_compile_cache_is_bounded_in_bytes(tmp_path):
     cache.prune()
     left = sorted(p.name for p in (tmp_path / "bin").iterdir())
     assert len(left) == 2 and sum((tmp_path / "bin" / k / "prog").stat().st_size for k in left) <= 2500
+
+
+def test_v2_without_delegation_explains_the_fix(tmp_path):
+    (tmp_path / "cgroup.controllers").write_text("memory pids\n")
+    (tmp_path / "cgroup.subtree_control").mkdir()  # writing it fails like EBUSY in a container
+    with pytest.raises(OSError, match="leaf group"):
+        detect_layout(tmp_path)

@@ -53,9 +53,14 @@ def detect_layout(root: Path = ROOT) -> CgroupLayout:
     if {"memory", "pids"} <= _v2_controllers(root):
         parent = root / PARENT
         parent.mkdir(exist_ok=True)
-        # the root group is exempt from the no-internal-process rule, our parent has no processes
-        _write(root / "cgroup.subtree_control", "+memory +pids")
-        _write(parent / "cgroup.subtree_control", "+memory +pids")
+        # the real root group is exempt from the no-internal-process rule and our parent has no
+        # processes; the root of a container's cgroup namespace is not exempt
+        try:
+            _write(root / "cgroup.subtree_control", "+memory +pids")
+            _write(parent / "cgroup.subtree_control", "+memory +pids")
+        except OSError as exc:
+            raise OSError(f"cannot enable memory+pids for {parent} ({exc.strerror}); in a container, move "
+                          f"the processes of {root} into a leaf group first (e.g. {root}/init)") from None
         return CgroupLayout("v2", parent, parent, parent)
     memory, pids = root / "memory", root / "pids"
     if not (memory / "memory.limit_in_bytes").exists() or not (pids / "cgroup.procs").exists():
