@@ -71,6 +71,15 @@ def test_cli_finds_the_planted_overlaps_and_nothing_else(r1, planted, tmp_path):
     assert saved["counts"] == {"math_500": 2, "aime24": 2} and saved["kept"] == 4
 
 
+@pytest.mark.parametrize("against", [["--against", "math_500", "aime24"], ["--against", "math_500,aime24"]])
+def test_several_benchmarks_after_one_flag(r1, planted, tmp_path, against):
+    path, _ = planted
+    result = r1("data", "decontaminate", "--dataset", path, *against, "--offline", "--output", tmp_path / "o",
+                "--json")
+    assert result.code == 0, result.err
+    assert result.json()["by_benchmark"] == {"math_500": [1, 6], "aime24": [4, 6]}
+
+
 def test_smaller_ngram_catches_the_seven_word_copy(r1, planted, tmp_path):
     path, _ = planted
     result = r1("data", "decontaminate", "--dataset", path, "--against", "aime24", "--ngram", 7,

@@ -26,6 +26,8 @@ def decontaminate_command(
     offline: bool | None = typer.Option(None, "--offline/--online",
                                         help="Benchmarks from the bundled samples / the Hub."),
     json_: bool = typer.Option(False, "--json", help="Print {flagged, by_benchmark, rows} to stdout."),
+    more: list[str] | None = typer.Argument(None, metavar="[BENCH ...]",
+                                            help="More benchmarks: `--against a b c` works too."),
 ) -> None:
     """Flag and drop training rows that share a word n-gram with a benchmark."""
     from r1_core.files import atomic_write_json
@@ -35,6 +37,7 @@ def decontaminate_command(
 
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers must be at least 1 (got {workers})", "e.g. --workers 4")
+    against = [b for spec in [*against, *(more or [])] for b in spec.split(",") if b]
     table = load_table(dataset, split=split, offline=offline)
     texts = table.texts(column)
     benches = {}
