@@ -103,7 +103,9 @@ def test_kill_9_then_resume_loses_and_repeats_no_step(work):
     resumed = run_r1(work, "train", "grpo", "--output-dir", str(out), "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resuming from checkpoint-" in resumed.stderr
-    assert [r["step"] for r in metrics(out)] == list(range(1, 13))
+    rows = metrics(out)
+    assert [r["step"] for r in rows] == list(range(1, 13))
+    assert all("rewards/slow_digits/mean" in r for r in rows)  # the saved config came back with --resume
     assert not (out / f"checkpoint-{last + 1}").exists()
     assert all((p / CHECKPOINT_MARKER).is_file() for p in out.glob("checkpoint-*"))
     assert (out / "final" / "r1_final.json").is_file()

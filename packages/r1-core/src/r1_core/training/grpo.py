@@ -17,6 +17,7 @@ from r1_core.training.session import (
     start_session,
     train_and_save,
     trl_args,
+    with_saved_config,
 )
 
 __all__ = ["grpo_trl_fields", "run_grpo"]
@@ -43,6 +44,7 @@ TrainerFactory = Callable[..., Any]
 def run_grpo(opts: GRPOOptions, kind: str = "grpo",
              make_trainer: TrainerFactory | None = None) -> TrainResult:
     """Validate rewards and data, then train. ``make_trainer`` lets ``combined`` swap the trainer class."""
+    opts = with_saved_config(opts, kind)  # a resumed run keeps its rewards
     funcs = build_reward_funcs(opts)  # unknown reward names fail before anything heavy happens
     s = start_session(opts, kind)
     o = s.opts

@@ -64,15 +64,25 @@ def _gpu() -> bool:
     return torch.cuda.is_available()
 
 
+def with_saved_config(opts: Any, kind: str) -> Any:
+    """With ``--resume``: the run's saved config, overridden by the options given now."""
+    if not opts.resume:
+        return opts
+    out = resolve_output_dir(opts.output_dir, kind, True)
+    saved = RunDir(out).saved_config()
+    if saved is None:
+        return opts
+    given = opts.model_dump(exclude_unset=True)
+    return type(opts).model_validate({**saved, **given, "output_dir": str(out), "resume": True})
+
+
 def start_session(opts: RunOptions, kind: str) -> Session:
     """Resolve the run dir (and resume point) and the machine-dependent defaults."""
+    opts = with_saved_config(opts, kind)
     out = resolve_output_dir(opts.output_dir, kind, opts.resume)
     run = RunDir(out)
     resume_from = None
     if opts.resume:
-        saved = run.saved_config()
-        if saved is not None:  # resume the run as configured; flags given now still win
-            opts = type(opts).model_validate({**saved, **opts.model_dump(exclude_unset=True), "resume": True})
         is_main = int(os.environ.get("RANK", "0")) == 0
         resume_from = run.prepare_resume() if is_main else run.last_complete_checkpoint()
     elif run.has_run():
