@@ -162,6 +162,8 @@ def trl_args(s: Session, config_cls: Any, own: dict[str, Any]) -> Any:
         "push_to_hub": o.push_to_hub and _hub_online(), "hub_model_id": o.hub_model_id,
         "use_cpu": not s.on_gpu, "dataloader_num_workers": 0,
     }
+    if "warmup_ratio" in allowed:  # transformers < 5.18 still has the separate field
+        args["warmup_ratio"], args["warmup_steps"] = args.pop("warmup_steps"), 0
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         args["ddp_find_unused_parameters"] = False
     args.update({k: v for k, v in own.items() if v is not None})
