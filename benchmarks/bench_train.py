@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-STEPS, WARMUP, ROUNDS = 30, 5, 3
+STEPS, WARMUP, ROUNDS = 40, 5, 4
 SETTINGS = {"num_generations": 4, "max_completion_length": 16, "learning_rate": 1e-3, "seed": 0}
 
 
@@ -65,7 +65,7 @@ def run_r1(model_dir: Path, out: Path) -> list[float]:
     return intervals([r["time"] for r in rows])
 
 
-def main() -> None:
+def measure() -> tuple[list[float], list[float]]:
     import torch
     from r1_core.tinymodel import build_tiny_model
 
@@ -75,10 +75,15 @@ def main() -> None:
     trl_times: list[float] = []
     r1_times: list[float] = []
     for i in range(ROUNDS):
-        with contextlib.redirect_stdout(sys.stderr):  # the trainers print their logs; keep stdout Markdown
-            trl_times += run_trl(model_dir, tmp / f"trl-{i}")
-            r1_times += run_r1(model_dir, tmp / f"r1-{i}")
+        trl_times += run_trl(model_dir, tmp / f"trl-{i}")
+        r1_times += run_r1(model_dir, tmp / f"r1-{i}")
         print(f"round {i + 1}/{ROUNDS} done", file=sys.stderr, flush=True)
+    return trl_times, r1_times
+
+
+def main() -> None:
+    with contextlib.redirect_stdout(sys.stderr):  # trainers and imports print; keep stdout Markdown
+        trl_times, r1_times = measure()
     t, r = statistics.median(trl_times), statistics.median(r1_times)
     print("## Training: `r1 train grpo` vs plain TRL `GRPOTrainer`\n")
     print(f"Tiny random llama (~100K params), bundled math prompts, one reward, "
