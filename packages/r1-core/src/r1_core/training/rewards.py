@@ -59,7 +59,7 @@ def _candidates(opts: GRPOOptions) -> dict[str, Any]:
         "parallel_code_exec_per_proc": o.parallel_code_exec_per_proc,
         "num_parallel": o.parallel_code_exec_per_proc,
         "code_provider": o.code_provider, "provider": o.ioi_provider or o.code_provider,
-        "provider_type": o.code_provider, "sandbox": o.code_provider,
+        "provider_type": o.code_provider,
         "ioi_provider": o.ioi_provider, "e2b_router_url": o.e2b_router_url,
         "morph_router_url": o.morph_router_url,
         # soft overlong punishment
