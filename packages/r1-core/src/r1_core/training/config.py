@@ -134,7 +134,8 @@ class RunOptions(BaseModel):
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
-    lora_target_modules: list[str] | None = Field(None, description="default: all linear layers")
+    lora_target_modules: list[str] | None = Field(None, description="default: all linear layers on GPU, "
+                                                                    "q_proj/v_proj on CPU")
     # data
     dataset_name: str | None = Field(
         None, description="Hub id, local file (.jsonl/.json/.parquet/.csv) or dir, or bundled:<name> "

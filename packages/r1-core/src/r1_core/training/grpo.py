@@ -65,7 +65,7 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
     describe(s, model_path, label, len(ds), f"; rewards {names}; {args.num_generations} generations × "
                                             f"{args.max_completion_length} tokens")
     kwargs = dict(model=model, reward_funcs=funcs, args=args, train_dataset=ds, processing_class=tokenizer,
-                  callbacks=callbacks(s), peft_config=lora_config(o) if o.use_peft else None)
+                  callbacks=callbacks(s), peft_config=lora_config(o, model, s.on_gpu) if o.use_peft else None)
     trainer = GRPOTrainer(**kwargs) if make_trainer is None else make_trainer(s, raw, kwargs)
     return train_and_save(s, trainer, tokenizer)
 

@@ -132,13 +132,21 @@ def load_model(path: str, opts: RunOptions, dtype: str) -> Any:
     return model
 
 
-def lora_config(opts: RunOptions) -> Any:
+def lora_config(opts: RunOptions, model: Any, on_gpu: bool) -> Any:
+    """LoRA on all linear layers on GPU; on CPU only the attention q/v projections where the model
+    has them (about 1.5× faster steps for SmolLM2 on IOI-length prompts)."""
     from peft import LoraConfig
 
     extra = opts.passthrough()
+    targets: Any = opts.lora_target_modules
+    if targets == ["all-linear"]:
+        targets = "all-linear"  # peft's keyword, only understood as a plain string
+    elif not targets:
+        names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+        targets = ["q_proj", "v_proj"] if not on_gpu and {"q_proj", "v_proj"} <= names else "all-linear"
     return LoraConfig(
         r=opts.lora_r, lora_alpha=opts.lora_alpha, lora_dropout=opts.lora_dropout,
-        target_modules=opts.lora_target_modules or "all-linear", task_type="CAUSAL_LM",
+        target_modules=targets, task_type="CAUSAL_LM",
         modules_to_save=extra.get("lora_modules_to_save"), use_rslora=bool(extra.get("use_rslora", False)),
         use_dora=bool(extra.get("use_dora", False)),
     )

@@ -21,7 +21,7 @@ from r1_core.training.rundir import RunDir, resolve_output_dir
 __all__ = ["Session", "TrainResult", "start_session"]
 
 # CPU defaults: small enough that the default model finishes in a few minutes on 2 cores.
-CPU_DEFAULTS = {"grpo": {"max_steps": 12, "num_generations": 4, "max_completion_length": 64},
+CPU_DEFAULTS = {"grpo": {"max_steps": 8, "num_generations": 4, "max_completion_length": 64},
                 "sft": {"max_steps": 30, "max_length": 512}}
 
 

@@ -33,7 +33,8 @@ def run_sft(opts: SFTOptions) -> TrainResult:
     model = load_model(model_path, o, o.dtype)
     save_config(s)
     describe(s, model_path, dataset_label(o, default), len(ds))
+    peft_config = lora_config(o, model, s.on_gpu) if o.use_peft else None
     trainer = SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tokenizer,
-                         callbacks=callbacks(s), peft_config=lora_config(o) if o.use_peft else None)
+                         callbacks=callbacks(s), peft_config=peft_config)
     return train_and_save(s, trainer, tokenizer)
 
