@@ -230,3 +230,4 @@ def train_and_save(s: Session, trainer: Any, tokenizer: Any) -> TrainResult:
     result = TrainResult(str(s.run.path), str(final), trainer.state.global_step, str(s.run.metrics))
     s.say(str(result))
     return result
+
