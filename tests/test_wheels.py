@@ -48,3 +48,4 @@ def test_r1_from_wheels_lists_first_party_plugins(wheel_venv):
                          capture_output=True, text=True, env=env, cwd=wheel_venv)
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
+    assert "did you mean 'accuracy'" in bad.stderr

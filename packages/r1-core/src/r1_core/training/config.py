@@ -271,7 +271,7 @@ class GRPOOptions(RunOptions):
     vllm_gpu_memory_utilization: float | None = None
     log_completions: bool = False
     # open-r1 reward options, forwarded to reward factories that take them
-    cosine_min_value_wrong: float = 0.0
+    cosine_min_value_wrong: float = -1.0  # the reward factory default (open-r1 had 0.0 here: a defect)
     cosine_max_value_wrong: float = -0.5
     cosine_min_value_correct: float = 0.5
     cosine_max_value_correct: float = 1.0
