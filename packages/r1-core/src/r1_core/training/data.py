@@ -15,14 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from r1_core.errors import DataError, MissingExtraError
+from r1_core.errors import ConfigError, DataError, MissingExtraError
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
     from r1_core.training.config import RunOptions
 
-__all__ = ["BUNDLED_DIR", "load_dataset_named", "load_train_dataset", "to_prompt_dataset", "to_sft_dataset"]
+__all__ = [
+    "BUNDLED_DIR", "build_mixture", "load_dataset_named", "load_train_dataset", "to_prompt_dataset",
+    "to_sft_dataset",
+]
 
 BUNDLED_DIR = Path(__file__).parent / "data"
 _FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
@@ -101,32 +104,12 @@ def _from_hub(name: str, config: str | None, split: str) -> Dataset:
 
 def load_train_dataset(opts: RunOptions, default: str) -> Dataset:
     """The training split from ``dataset_name`` or ``dataset_mixture`` (or ``default``)."""
-    from datasets import concatenate_datasets
 
     mixture = opts.dataset_mixture
     if mixture is None:
         ds = load_dataset_named(opts.dataset_name or default, opts.dataset_config, opts.dataset_train_split)
     else:
-        parts = []
-        for src in mixture.datasets:
-            part = load_dataset_named(src.id, src.config, src.split)
-            if src.columns:
-                missing = [c for c in src.columns if c not in part.column_names]
-                if missing:
-                    raise DataError(f"dataset {src.id!r} has no column(s) {missing}",
-                                    f"it has: {', '.join(part.column_names)}")
-                part = part.select_columns(src.columns)
-            if src.weight is not None:
-                # open-r1 semantics: the weight is the fraction of this source to keep.
-                part = part.shuffle(seed=mixture.seed).select(range(int(len(part) * src.weight)))
-            parts.append(part)
-        try:
-            ds = concatenate_datasets(parts).shuffle(seed=mixture.seed)
-        except ValueError as exc:
-            raise DataError(f"datasets of the mixture do not align: {exc}",
-                            "select the same columns with `columns:`") from None
-        if mixture.test_split_size:
-            ds = ds.train_test_split(test_size=mixture.test_split_size, seed=mixture.seed)["train"]
+        ds = build_mixture(mixture)[0]
     if opts.max_train_samples is not None:
         ds = ds.select(range(min(opts.max_train_samples, len(ds))))
     if len(ds) == 0:
@@ -180,3 +163,53 @@ def to_sft_dataset(ds: Dataset, opts: RunOptions, completion_column: str) -> Dat
         return {"messages": _messages(opts.system_prompt, turns)}
 
     return ds.map(convert, remove_columns=ds.column_names)
+
+
+def build_mixture(mixture: Any) -> tuple[Any, Any | None, list[dict[str, Any]]]:
+    """The mixed train split, the test split (or None) and per-source row counts."""
+    import datasets
+
+    bars_were_on = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # per-file "Generating split" bars would bury the result
+    try:
+        return _build(mixture)
+    finally:
+        if bars_were_on:
+            datasets.enable_progress_bars()
+
+
+def _build(mixture: Any) -> tuple[Any, Any | None, list[dict[str, Any]]]:
+    from datasets import concatenate_datasets
+
+    parts, counts = [], []
+    for src in mixture.datasets:
+        part = load_dataset_named(src.id, src.config, src.split)
+        if src.columns:
+            missing = [c for c in src.columns if c not in part.column_names]
+            if missing:
+                raise DataError(f"dataset {src.id!r} has no column(s) {', '.join(missing)}",
+                                f"it has: {', '.join(part.column_names)}")
+            part = part.select_columns(src.columns)
+        if src.weight is not None:
+            if src.weight < 0:
+                raise ConfigError(f"weight of {src.id!r} is negative ({src.weight})",
+                                  "use a fraction in [0, 1]")
+            part = part.shuffle(seed=mixture.seed).select(range(min(len(part), int(len(part) * src.weight))))
+        counts.append({"id": src.id, "config": src.config, "split": src.split, "weight": src.weight,
+                       "rows": len(part)})
+        parts.append(part)
+    first = parts[0].column_names
+    for src, part in zip(mixture.datasets[1:], parts[1:], strict=True):
+        if set(part.column_names) != set(first):
+            raise DataError(f"mixture sources have different columns: {mixture.datasets[0].id!r} has "
+                            f"{sorted(first)}, {src.id!r} has {sorted(part.column_names)}",
+                            "select the same columns in every source with `columns:`")
+    try:
+        mixed = concatenate_datasets(parts).shuffle(seed=mixture.seed)
+    except ValueError as exc:
+        raise DataError(f"the datasets of the mixture have different columns: {exc}",
+                        "select the same columns in every source with `columns:`") from None
+    if mixture.test_split_size:
+        split = mixed.train_test_split(test_size=mixture.test_split_size, seed=mixture.seed)
+        return split["train"], split["test"], counts
+    return mixed, None, counts
