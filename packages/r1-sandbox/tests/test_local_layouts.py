@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from r1_core.protocols import ExecRequest, Verdict
-from r1_sandbox.cgroup import RunCgroup, detect_layout
+from r1_sandbox.cgroup import RunCgroup, detect_layout, sweep_stale
 from r1_sandbox.local import LocalSandbox
 from r1_sandbox.workdir import sweep_stale_workdirs
 
@@ -132,3 +136,31 @@ def test_v2_without_delegation_explains_the_fix(tmp_path):
     (tmp_path / "cgroup.subtree_control").mkdir()  # writing it fails like EBUSY in a container
     with pytest.raises(OSError, match="leaf group"):
         detect_layout(tmp_path)
+
+
+def _warmer_threads() -> int:
+    return sum(t.name == "r1-sandbox-cgroup-warmer" for t in threading.enumerate())
+
+
+def test_cgroup_warmer_runs_only_around_executions_and_outside_run_groups():
+    """The warmer's helper hops between its own two groups while runs are active, then goes quiet."""
+    with LocalSandbox(max_workers=1) as sandbox:
+        assert sandbox.run([ExecRequest(language="python", source="print(1)")])[0].verdict == Verdict.OK
+        layout = sandbox.isolation.cgroup
+    groups = [layout.v2 / f"warm-{os.getpid()}-{x}" for x in "ab"]
+    members = [pid for g in groups for pid in (g / "cgroup.procs").read_text().split()]
+    assert len(members) == 1
+    assert Path(f"/proc/{members[0]}/comm").read_text() == "cat\n"
+    assert f"/r1-sandbox/{os.getpid()}-" not in Path(f"/proc/{members[0]}/cgroup").read_text()
+    deadline = time.monotonic() + 5
+    while _warmer_threads() and time.monotonic() < deadline:  # stops after its short linger
+        time.sleep(0.05)
+    assert _warmer_threads() == 0
+
+
+def test_stale_warmer_groups_of_dead_supervisors_are_swept():
+    layout = detect_layout()
+    stale = layout.v2 / "warm-999999999-a"  # above pid_max: never a live process
+    stale.mkdir(exist_ok=True)
+    assert sweep_stale(layout) >= 1
+    assert not stale.exists()

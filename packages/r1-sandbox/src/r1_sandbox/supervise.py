@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1_sandbox.cgroup import JANITOR, RunCgroup
+from r1_sandbox.cgroup import JANITOR, WARMER, RunCgroup
 from r1_sandbox.isolation import BOX, Isolation, Limits, Mount, bwrap_argv, child_setup, program_env, rlimits
 from r1_sandbox.launcher import launcher_argv
 
@@ -31,6 +31,7 @@ _seq = itertools.count()
 # memory of bwrap's own processes and the launcher shell, charged to the run's cgroup
 SANDBOX_SLACK_BYTES = 8 << 20
 SANDBOX_PIDS = 3
+REMOVE_WAIT_S = 0.2
 
 
 @dataclass
@@ -109,18 +110,32 @@ def execute(iso: Isolation, argv: Sequence[str], *, box: Path, stdin_path: Path,
             mounts: Sequence[Mount] = ()) -> Outcome:
     """Run ``argv`` (sandbox paths, cwd = the work dir) and return what happened. Never raises for
     the program's behaviour; a failure to set up the sandbox is ``Outcome(started=False)``."""
-    group = None
-    if iso.cgroup is not None:
-        group = RunCgroup(iso.cgroup, f"{os.getpid()}-{next(_seq)}",
-                          memory_bytes=limits.memory_bytes + SANDBOX_SLACK_BYTES,
-                          pids_max=limits.pids + SANDBOX_PIDS)
+    if iso.cgroup is None:
+        return _execute(iso, None, argv, box=box, stdin_path=stdin_path, limits=limits, mounts=mounts)
+    with WARMER.active(iso.cgroup):
+        return _execute_grouped(iso, argv, box=box, stdin_path=stdin_path, limits=limits, mounts=mounts)
+
+
+def _execute_grouped(iso: Isolation, argv: Sequence[str], *, box: Path, stdin_path: Path, limits: Limits,
+                     mounts: Sequence[Mount]) -> Outcome:
+    assert iso.cgroup is not None
+    group = RunCgroup(iso.cgroup, f"{os.getpid()}-{next(_seq)}",
+                      memory_bytes=limits.memory_bytes + SANDBOX_SLACK_BYTES,
+                      pids_max=limits.pids + SANDBOX_PIDS)
     try:
         return _execute(iso, group, argv, box=box, stdin_path=stdin_path, limits=limits, mounts=mounts)
     finally:
-        if group is not None:
-            group.kill()
-            if not group.remove():
+        group.kill()
+        # killed processes may still be tearing down (large address spaces take ms): give them a
+        # moment so a run normally returns with its group gone; zombies of a slow reaper go to
+        # the janitor
+        deadline = time.monotonic() + REMOVE_WAIT_S
+        while not group.remove():
+            if time.monotonic() > deadline:
                 JANITOR.adopt(group)
+                break
+            time.sleep(0.002)
+            group.kill()
 
 
 def _execute(iso: Isolation, group: RunCgroup | None, argv: Sequence[str], *, box: Path,
