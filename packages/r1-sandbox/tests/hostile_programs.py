@@ -166,6 +166,44 @@ print('unshare', libc.unshare(0x10000000), ctypes.get_errno())
 print('mount', libc.mount(b'none', b'/tmp', b'tmpfs', 0, None), ctypes.get_errno())
 """, OK, check=lambda r: "ptrace -1" in r.stdout and "unshare -1" in r.stdout and "mount -1" in r.stdout),
     H("py_dev_full", PY, "open('/dev/full', 'w').write('x' * 10000)", RE),
+    # a new user namespace through clone / clone3 (unshare is covered above): seccomp refuses both
+    H("py_userns_clone", PY, """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+r = libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)  # clone(CLONE_NEWUSER | SIGCHLD)
+if r == 0:
+    os._exit(0)
+print('clone', r, ctypes.get_errno())
+r = libc.syscall(435, 0, 0)  # clone3 (its flags live in memory a filter cannot read)
+print('clone3', r, ctypes.get_errno())
+pid = os.fork()  # plain processes still work
+if pid == 0:
+    os._exit(7)
+print('fork', os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+""", OK, check=lambda r: r.stdout == "clone -1 1\nclone3 -1 38\nfork 7\n"),
+    # a daemon serving an abstract unix socket (scoped by network namespace, which runs may reuse
+    # one after another): it must die with its run, so nothing in phase 2 can reach it
+    H("py_abstract_socket_daemon", PY, """
+import os, socket, time
+if os.fork() == 0:
+    os.setsid()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind('\\0r1-hostile-leftover'); s.listen(8)
+    while True:
+        try: s.accept()[0].sendall(b'leaked')
+        except OSError: time.sleep(0.01)
+time.sleep(0.2)
+print('started')
+""", OK, check=lambda r: r.stdout == "started\n"),
+    H("py_abstract_socket_probe", PY, """
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect('\\0r1-hostile-leftover'); print('REACHED', s.recv(16))
+except OSError as e:
+    print('unreachable', e.errno)
+""", OK, check=lambda r: r.stdout.startswith("unreachable"), phase=2),
     # ---------------------------------------------------------------- c++
     H("cpp_ok", CPP, "#include <bits/stdc++.h>\nusing namespace std;\n"
       "int main(){ long long a, b; cin >> a >> b; vector<long long> v{a, b}; sort(v.begin(), v.end());"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from r1_sandbox.cgroup import CgroupLayout, RunCgroup
 
-__all__ = ["BOX", "TIERS", "Isolation", "Limits", "Mount", "bwrap_argv", "child_setup", "program_env",
-           "rlimits"]
+__all__ = ["BOX", "TIERS", "Isolation", "Limits", "Mount", "bwrap_argv", "child_setup", "etc_files",
+           "program_env", "rlimits"]
 
 BOX = "/box"  # the work dir as the program sees it (bwrap tiers)
 TIERS = ("strict", "namespaces", "rlimits")
@@ -35,6 +35,7 @@ class Isolation:
     bwrap: str | None  # path of bwrap, None: no namespaces
     seccomp: bytes | None  # BPF program, None: no filter
     launcher: str | None = None  # compiled child-setup helper (r1_sandbox.launcher); None: preexec_fn
+    seccomp_blocks_userns: bool = False  # the filter refuses new user namespaces (no --disable-userns)
 
     @property
     def layers(self) -> list[str]:
@@ -88,12 +89,24 @@ def _java_config() -> tuple[str, ...]:
     return tuple(sorted(str(p) for p in Path("/etc").glob("java-*") if p.is_dir()))
 
 
+def etc_files(*, tools: bool) -> tuple[str, ...]:
+    """The host's /etc entries a program sees: the loader cache always; with ``tools`` also what
+    compilers and the JVM resolve through (alternatives links, JDK configuration). Every bind costs
+    bubblewrap a parse of the mount table, so runs of Python or of a built binary get just one."""
+    return ("/etc/ld.so.cache", "/etc/alternatives", *_java_config()) if tools else ("/etc/ld.so.cache",)
+
+
 def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, str], *,
-               tmpfs_bytes: int, seccomp_fd: int | None) -> list[str]:
-    argv = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+               tmpfs_bytes: int, seccomp_fd: int | None, netns_entered: bool = False,
+               disable_userns: bool = True, etc: Sequence[str] | None = None) -> list[str]:
+    """``netns_entered``: the launcher already put us in an empty network namespace (no new one);
+    ``disable_userns``: bubblewrap forbids new user namespaces (not needed when seccomp does)."""
+    net = [] if netns_entered else ["--unshare-net"]
+    argv = [bwrap, "--unshare-user", "--unshare-ipc", "--unshare-pid", *net, "--unshare-uts",
+            "--unshare-cgroup-try", *(["--disable-userns"] if disable_userns else []), "--die-with-parent",
             "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
-    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/alternatives", *_java_config()):
-        argv += ["--ro-bind-try", etc, etc]
+    for entry in etc_files(tools=True) if etc is None else etc:
+        argv += ["--ro-bind-try", entry, entry]
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
              "--bind", str(box), BOX]
     for m in mounts:

@@ -3,7 +3,8 @@
 Semantics other packages rely on:
 
 * ``run(requests)`` returns one :class:`ExecResult` per request, in order; ``arun`` is its async
-  twin. At most ``max_workers`` (default: CPU cores) programs run at once.
+  twin. At most ``max_workers`` (default: CPU cores, shared by every default sandbox of the process)
+  programs run at once; building and tearing down their sandboxes overlaps them.
 * ``ExecRequest.files`` are placed in the work dir before compiling/running. For C/C++ every
   ``*.cpp`` (``*.c``) among them is compiled and linked with ``source`` (IOI graders) and headers
   are includable; other files are runtime data. For Python they are importable modules or data;
@@ -30,7 +31,6 @@ Semantics other packages rely on:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -67,13 +67,10 @@ _shared: tuple[int, threading.BoundedSemaphore] | None = None
 _shared_guard = threading.Lock()
 
 
-def _slots(max_workers: int | None) -> contextlib.AbstractContextManager[Any]:
-    """Sandboxes with the default ``max_workers`` share one limit of CPU-cores executions per
-    process, so a CP scorer, a code reward and a benchmark in one trainer do not oversubscribe the
-    machine. An explicit ``max_workers`` is bounded by that sandbox's own pool only."""
+def _shared_gate() -> threading.BoundedSemaphore:
+    """Sandboxes with the default ``max_workers`` share one limit of CPU-cores programs per process,
+    so a CP scorer, a code reward and a benchmark in one trainer do not oversubscribe the machine."""
     global _shared
-    if max_workers is not None:
-        return contextlib.nullcontext()
     with _shared_guard:
         if _shared is None or _shared[0] != os.getpid():  # a forked child starts with free slots
             _shared = (os.getpid(), threading.BoundedSemaphore(os.cpu_count() or 1))
@@ -113,7 +110,12 @@ class LocalSandbox:
         self.__init__(state["config"])  # type: ignore[misc]
 
     def _new_pool(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=self.config.max_workers or os.cpu_count() or 1,
+        """Twice as many threads as programs may run: while ``max_workers`` programs run, as many
+        sandboxes are being built for the next ones or torn down after the last ones (that work
+        waits on the kernel as much as it computes). The gate bounds the programs themselves."""
+        limit = self.config.max_workers
+        self._gate = _shared_gate() if limit is None else threading.BoundedSemaphore(limit)
+        return ThreadPoolExecutor(max_workers=2 * (limit or os.cpu_count() or 1),
                                   thread_name_prefix="r1-sandbox")
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -193,8 +195,9 @@ class LocalSandbox:
         self.close()
 
     def _execute(self, argv: list[str], **kwargs: Any) -> Outcome:
-        with _slots(self.config.max_workers):
-            return execute(self.isolation, argv, **kwargs)
+        if self._pid != os.getpid():  # forked: the parent's gate may be held by its threads
+            self._executor()
+        return execute(self.isolation, argv, gate=self._gate, **kwargs)
 
     # ------------------------------------------------------------------ one request
     def _validate(self, req: ExecRequest) -> None:
@@ -244,7 +247,7 @@ class LocalSandbox:
             wd.populate(files, req.stdin)
             runner = getattr(self.config, lang.runner) if lang.runner else ""
             out = self._execute(lang.run_argv(runner, req.source, list(req.args)), box=wd.box,
-                          stdin_path=wd.stdin, limits=limits, mounts=mounts)
+                                stdin_path=wd.stdin, limits=limits, mounts=mounts, tools=lang.name == "java")
             produced = read_back(wd.box, req.read_files, req.output_limit_bytes) if out.started else {}
         verdict, message = decide(out, limits)
         return ExecResult(

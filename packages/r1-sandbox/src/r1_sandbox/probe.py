@@ -17,7 +17,7 @@ from typing import Any
 from r1_sandbox.cgroup import CgroupLayout, detect_layout, sweep_stale
 from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits
-from r1_sandbox.seccomp_filter import seccomp_bpf
+from r1_sandbox.seccomp_filter import seccomp_program
 from r1_sandbox.supervise import Outcome, execute
 from r1_sandbox.workdir import WorkDir, default_work_root, sweep_stale_workdirs
 
@@ -37,6 +37,7 @@ class ProbeReport:
     cgroup: CgroupLayout | None = None
     bwrap: str | None = None
     seccomp: bytes | None = None
+    seccomp_blocks_userns: bool = False
     layers: dict[str, str] = field(default_factory=dict)  # layer -> "ok" or why not
     tiers: dict[str, str] = field(default_factory=dict)  # tier -> "ok" or why not
 
@@ -48,7 +49,8 @@ class ProbeReport:
     def isolation(self, tier: str) -> Isolation:
         cgroup = self.cgroup
         if tier == "strict":
-            return Isolation(tier, cgroup, self.uid, self.gid, self.bwrap, self.seccomp)
+            return Isolation(tier, cgroup, self.uid, self.gid, self.bwrap, self.seccomp,
+                             seccomp_blocks_userns=self.seccomp_blocks_userns)
         if tier == "namespaces":
             return Isolation(tier, cgroup, self.uid, self.gid, self.bwrap, None)
         return Isolation(tier, cgroup, self.uid, self.gid, None, None)
@@ -83,7 +85,8 @@ def _probe(config: LocalSandboxConfig) -> ProbeReport:
     _probe_bwrap(report, config.bwrap)
     if config.seccomp:
         try:
-            report.seccomp = seccomp_bpf()  # python3-seccomp belongs to the system interpreter
+            # python3-seccomp belongs to the system interpreter
+            report.seccomp, report.seccomp_blocks_userns = seccomp_program()
             report.layers["seccomp"] = "ok"
         except RuntimeError as exc:
             report.layers["seccomp"] = str(exc)

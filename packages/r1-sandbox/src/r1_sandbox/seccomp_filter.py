@@ -2,7 +2,10 @@
 
 Namespaces already cut the network and hide the host; the filter removes the kernel surface they
 do not cover (ptrace, keyrings, io_uring, bpf, mounting, new namespaces, module loading) and makes
-internet sockets fail fast with EACCES. Calls from a foreign syscall ABI kill the process
+internet sockets fail fast with EACCES. New user namespaces are refused too — ``clone`` with
+``CLONE_NEWUSER`` fails with EPERM and ``clone3`` (whose flags a filter cannot read) with ENOSYS, so
+the C library falls back to ``clone`` — which makes bubblewrap's ``--disable-userns`` (a nested
+user namespace set up on every run) unnecessary. Calls from a foreign syscall ABI kill the process
 (libseccomp's default for a non-native architecture).
 
 libseccomp's Python bindings are ``seccomp`` (Debian python3-seccomp, usually importable only by
@@ -14,12 +17,12 @@ from __future__ import annotations
 
 import errno
 import functools
-import io
 import subprocess
 import sys
+import tempfile
 from typing import Any, BinaryIO
 
-__all__ = ["DENIED_SOCKET_FAMILIES", "DENIED_SYSCALLS", "seccomp_bpf"]
+__all__ = ["DENIED_SOCKET_FAMILIES", "DENIED_SYSCALLS", "seccomp_bpf", "seccomp_program"]
 
 DENIED_SYSCALLS = (
     "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
@@ -34,6 +37,7 @@ DENIED_SYSCALLS = (
 )
 # AF_INET, AF_INET6, AF_PACKET, AF_VSOCK
 DENIED_SOCKET_FAMILIES = (2, 10, 17, 40)
+CLONE_NEWUSER = 0x10000000
 
 
 def _bindings() -> Any:
@@ -44,7 +48,8 @@ def _bindings() -> Any:
     return seccomp
 
 
-def _export(sc: Any, out: BinaryIO) -> None:
+def _export(sc: Any, out: BinaryIO) -> bool:
+    """Write the BPF program; True when it also refuses new user namespaces."""
     flt = sc.SyscallFilter(defaction=sc.ALLOW)
     for name in DENIED_SYSCALLS:
         try:
@@ -53,32 +58,46 @@ def _export(sc: Any, out: BinaryIO) -> None:
             continue
     for family in DENIED_SOCKET_FAMILIES:
         flt.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.EQ, family))
+    try:
+        flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER))
+        flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+        blocks_userns = True
+    except Exception:  # an old libseccomp without clone3: bubblewrap's --disable-userns stays
+        blocks_userns = False
     flt.export_bpf(out)
+    return blocks_userns
+
+
+def seccomp_bpf(system_python: str = "/usr/bin/python3") -> bytes:
+    """The filter as a BPF program; RuntimeError when no libseccomp bindings can be found."""
+    return seccomp_program(system_python)[0]
 
 
 @functools.lru_cache(maxsize=4)
-def seccomp_bpf(system_python: str = "/usr/bin/python3") -> bytes:
-    """The filter as a BPF program; RuntimeError when no libseccomp bindings can be found."""
+def seccomp_program(system_python: str = "/usr/bin/python3") -> tuple[bytes, bool]:
+    """(BPF program, whether it refuses new user namespaces); RuntimeError without bindings."""
     try:
         sc = _bindings()
     except ImportError:
         return _bpf_from(system_python)
-    out = io.BytesIO()
-    _export(sc, out)
-    return out.getvalue()
+    with tempfile.TemporaryFile() as out:  # libseccomp writes to a file descriptor
+        blocks = _export(sc, out)
+        out.seek(0)
+        return out.read(), blocks
 
 
-def _bpf_from(system_python: str) -> bytes:
+def _bpf_from(system_python: str) -> tuple[bytes, bool]:
     try:
         proc = subprocess.run([system_python, "-I", __file__], capture_output=True, timeout=30, env={})
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RuntimeError(f"cannot run {system_python} to build the seccomp filter: {exc}") from exc
-    if proc.returncode != 0 or not proc.stdout:
+    if proc.returncode != 0 or len(proc.stdout) < 2:
         last = (proc.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"no libseccomp bindings for {system_python} "
                            f"(python3-seccomp or pyseccomp): {last}")
-    return proc.stdout
+    return proc.stdout[:-1], proc.stdout[-1:] == b"1"  # the program, then one flag byte
 
 
-if __name__ == "__main__":
-    _export(_bindings(), sys.stdout.buffer)
+if __name__ == "__main__":  # the flag byte goes last on the wire (export_bpf needs a real file)
+    flag = _export(_bindings(), sys.stdout.buffer)
+    sys.stdout.buffer.write(b"1" if flag else b"0")

@@ -9,6 +9,7 @@ child holding stdout cannot stall the run.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import os
 import resource
@@ -19,12 +20,32 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from r1_sandbox.cgroup import JANITOR, WARMER, RunCgroup
-from r1_sandbox.isolation import BOX, Isolation, Limits, Mount, bwrap_argv, child_setup, program_env, rlimits
-from r1_sandbox.launcher import launcher_argv
+from r1_sandbox.isolation import (
+    BOX,
+    Isolation,
+    Limits,
+    Mount,
+    bwrap_argv,
+    child_setup,
+    etc_files,
+    program_env,
+    rlimits,
+)
+from r1_sandbox.launcher import MARKER, START, launcher_argv, start_argv
+from r1_sandbox.netns import NETNS
 
-__all__ = ["Outcome", "execute"]
+__all__ = ["Gate", "Outcome", "execute"]
+
+
+class Gate(Protocol):
+    """What bounds the programs running at once (a ``threading.Semaphore``)."""
+
+    def acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
 
 POLL_S = 0.02
 _seq = itertools.count()
@@ -49,12 +70,6 @@ class Outcome:
     stderr: bytes = b""
     killed_for: str | None = None  # cpu | wall | stdout | stderr
     setup_error: str = ""
-
-
-# Written by the launcher shell to stderr right before it execs the program: it proves the sandbox
-# was set up. Without it a failure is the sandbox's (SE), never the program's. The program cannot
-# remove it (it is written before the program exists), and bwrap's own errors never start with it.
-MARKER = b"\x00r1-sandbox-started\x00"
 
 
 class _Pipes:
@@ -90,11 +105,6 @@ class _Pipes:
                 self.overflow = self.overflow or "stderr"
 
 
-def _launcher(argv: Sequence[str]) -> list[str]:
-    marker = "".join(f"\\{b:03o}" for b in MARKER)
-    return ["/bin/sh", "-c", f"printf '{marker}' >&2 && exec \"$@\"", "sh", *argv]
-
-
 def _host_argv(argv: Sequence[str], box: Path, mounts: Sequence[Mount]) -> list[str]:
     """Without namespaces, sandbox paths in the command line point at their host sources."""
     table = [(m.dest, str(m.src)) for m in mounts] + [(BOX, str(box))]
@@ -106,56 +116,109 @@ def _host_argv(argv: Sequence[str], box: Path, mounts: Sequence[Mount]) -> list[
     return out
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What one execution needs besides the isolation."""
+
+    argv: Sequence[str]
+    box: Path
+    stdin_path: Path
+    limits: Limits
+    mounts: Sequence[Mount]
+    etc: tuple[str, ...]
+    netns_fd: int | None = None
+
+
 def execute(iso: Isolation, argv: Sequence[str], *, box: Path, stdin_path: Path, limits: Limits,
-            mounts: Sequence[Mount] = ()) -> Outcome:
+            mounts: Sequence[Mount] = (), tools: bool = True, gate: Gate | None = None) -> Outcome:
     """Run ``argv`` (sandbox paths, cwd = the work dir) and return what happened. Never raises for
-    the program's behaviour; a failure to set up the sandbox is ``Outcome(started=False)``."""
+    the program's behaviour; a failure to set up the sandbox is ``Outcome(started=False)``.
+    ``tools``: the program runs compilers or the JVM (they need more of /etc). ``gate``: a
+    semaphore held while the program runs (not while its sandbox is built or torn down)."""
+    run = _Run(argv, box, stdin_path, limits, mounts, etc_files(tools=tools))
     if iso.cgroup is None:
-        return _execute(iso, None, argv, box=box, stdin_path=stdin_path, limits=limits, mounts=mounts)
+        return _execute(iso, None, run, gate)
     with WARMER.active(iso.cgroup):
-        return _execute_grouped(iso, argv, box=box, stdin_path=stdin_path, limits=limits, mounts=mounts)
+        return _execute_grouped(iso, run, gate)
 
 
-def _execute_grouped(iso: Isolation, argv: Sequence[str], *, box: Path, stdin_path: Path, limits: Limits,
-                     mounts: Sequence[Mount]) -> Outcome:
+def _execute_grouped(iso: Isolation, run: _Run, gate: Gate | None) -> Outcome:
     assert iso.cgroup is not None
     group = RunCgroup(iso.cgroup, f"{os.getpid()}-{next(_seq)}",
-                      memory_bytes=limits.memory_bytes + SANDBOX_SLACK_BYTES,
-                      pids_max=limits.pids + SANDBOX_PIDS)
+                      memory_bytes=run.limits.memory_bytes + SANDBOX_SLACK_BYTES,
+                      pids_max=run.limits.pids + SANDBOX_PIDS)
+    # a pooled network namespace needs the launcher (it enters it as root) and a cgroup (it goes
+    # back to the pool only once the group shows every process of the run gone)
+    pooled = iso.launcher is not None and iso.bwrap is not None and iso.uid is not None
+    netns = NETNS.acquire() if pooled else None
+    removed = False
     try:
-        return _execute(iso, group, argv, box=box, stdin_path=stdin_path, limits=limits, mounts=mounts)
+        return _execute(iso, group, dataclasses.replace(run, netns_fd=netns), gate)
     finally:
         group.kill()
         # killed processes may still be tearing down (large address spaces take ms): give them a
         # moment so a run normally returns with its group gone; zombies of a slow reaper go to
         # the janitor
         deadline = time.monotonic() + REMOVE_WAIT_S
-        while not group.remove():
+        while not (removed := group.remove()):
             if time.monotonic() > deadline:
                 JANITOR.adopt(group)
                 break
             time.sleep(0.002)
             group.kill()
+        if netns is not None:
+            NETNS.release(netns, reusable=removed)
 
 
-def _execute(iso: Isolation, group: RunCgroup | None, argv: Sequence[str], *, box: Path,
-             stdin_path: Path, limits: Limits, mounts: Sequence[Mount]) -> Outcome:
+class _Slot:
+    """The run's share of ``gate`` (at most N programs run at once), taken at most once and given
+    back as soon as the program's main process is gone."""
+
+    def __init__(self, gate: Gate | None) -> None:
+        self.gate, self.held = gate, False
+
+    def take(self) -> None:
+        if self.gate is not None and not self.held:
+            self.gate.acquire()
+            self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            assert self.gate is not None
+            self.gate.release()
+            self.held = False
+
+
+def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | None) -> Outcome:
     seccomp_fd = _seccomp_fd(iso.seccomp) if iso.bwrap is not None and iso.seccomp is not None else None
+    # with the C helper the sandbox is set up before the slot is taken: the helper waits inside
+    # for a byte on this pipe, so building the next sandbox overlaps the programs running now
+    go_r, go_w = os.pipe() if iso.launcher is not None else (None, None)
+    slot = _Slot(gate)
     try:
-        cmd, env, cwd, setup = _command(iso, group, argv, box=box, limits=limits, mounts=mounts,
-                                        seccomp_fd=seccomp_fd)
-        with open(stdin_path, "rb") as stdin:
-            start = time.monotonic()
+        cmd, env, cwd, setup = _command(iso, group, run, seccomp_fd=seccomp_fd, go_fd=go_r)
+        pass_fds = [fd for fd in (seccomp_fd, run.netns_fd, go_r) if fd is not None]
+        with open(run.stdin_path, "rb") as stdin:
+            if go_w is None:
+                slot.take()
             try:
                 proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         env=env, cwd=cwd, preexec_fn=setup, close_fds=True,
-                                        pass_fds=[] if seccomp_fd is None else [seccomp_fd])
+                                        pass_fds=pass_fds)
             except (OSError, subprocess.SubprocessError) as exc:
                 return Outcome(started=False, setup_error=f"cannot start the sandbox: {exc}")
-        return _watch(proc, group, iso, start, limits)
+        if go_r is not None and go_w is not None:
+            os.close(go_r)
+            go_r = None
+            slot.take()
+            with contextlib.suppress(OSError):  # the sandbox died while setting up: _watch sees it
+                os.write(go_w, b"g")
+        return _watch(proc, group, iso, time.monotonic(), run.limits, slot)
     finally:
-        if seccomp_fd is not None:
-            os.close(seccomp_fd)
+        slot.give_back()
+        for fd in (seccomp_fd, go_r, go_w):
+            if fd is not None:
+                os.close(fd)
 
 
 def _seccomp_fd(bpf: bytes) -> int:
@@ -165,29 +228,34 @@ def _seccomp_fd(bpf: bytes) -> int:
     return fd
 
 
-def _command(iso: Isolation, group: RunCgroup | None, argv: Sequence[str], *, box: Path, limits: Limits,
-             mounts: Sequence[Mount], seccomp_fd: int | None
-             ) -> tuple[list[str], dict[str, str], str, Callable[[], None] | None]:
+def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: int | None,
+             go_fd: int | None) -> tuple[list[str], dict[str, str], str, Callable[[], None] | None]:
     """Command line, environment, cwd and child setup (None when the C launcher does it)."""
     if iso.bwrap is not None:
-        cmd = bwrap_argv(iso.bwrap, box, mounts, program_env("/tmp"), tmpfs_bytes=limits.tmpfs_bytes,
-                         seccomp_fd=seccomp_fd) + _launcher(argv)
+        mounts = list(run.mounts)
+        if iso.launcher is not None:  # it writes the start marker inside (else: a shell)
+            mounts.append(Mount(Path(iso.launcher), START))
+        cmd = bwrap_argv(iso.bwrap, run.box, mounts, program_env("/tmp"), tmpfs_bytes=run.limits.tmpfs_bytes,
+                         seccomp_fd=seccomp_fd, netns_entered=run.netns_fd is not None,
+                         disable_userns=not (seccomp_fd is not None and iso.seccomp_blocks_userns),
+                         etc=run.etc) + start_argv(START if iso.launcher else None, run.argv, go_fd)
         env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
         cwd = "/"
     else:
-        cmd = _launcher(_host_argv(argv, box, mounts))
-        env, cwd = program_env(str(box)), str(box)
-    hard = rlimits(limits, cgroup=group is not None, uid_dropped=iso.uid is not None)
+        cmd = start_argv(iso.launcher, _host_argv(run.argv, run.box, run.mounts), go_fd)
+        env, cwd = program_env(str(run.box)), str(run.box)
+    hard = rlimits(run.limits, cgroup=group is not None, uid_dropped=iso.uid is not None)
     if iso.launcher is None:
         return cmd, env, cwd, child_setup(group, hard, iso.uid, iso.gid, new_session=iso.bwrap is None)
     # vfork + exec of a C helper: the supervisor is never forked
     cmd = launcher_argv(iso.launcher, uid=iso.uid, gid=iso.gid, new_session=iso.bwrap is None,
-                        cgroup_files=group.procs_files if group else [], limits=hard) + cmd
+                        netns_fd=run.netns_fd, cgroup_files=group.procs_files if group else [],
+                        limits=hard) + cmd
     return cmd, env, cwd, None
 
 
 def _watch(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolation, start: float,
-           limits: Limits) -> Outcome:
+           limits: Limits, slot: _Slot) -> Outcome:
     assert proc.stdout is not None and proc.stderr is not None
     pipes = _Pipes(limits)
     sel = selectors.DefaultSelector()
@@ -216,6 +284,7 @@ def _watch(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolatio
                 _kill(proc, group, iso)
         wall = time.monotonic() - start
         _kill(proc, group, iso)  # the main process is gone: nobody else may keep running
+        slot.give_back()  # what is left (draining, accounting, teardown) overlaps the next program
         _drain(sel, streams, pipes, pidfd)
         if usage is None:
             usage = _reap(proc, block=True)
