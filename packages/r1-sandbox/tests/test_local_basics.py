@@ -44,6 +44,25 @@ def test_python_files_args_and_read_files(sandbox):
     assert res.id == "files"
 
 
+def test_dev_has_what_programs_use(sandbox):
+    """The sandbox's own /dev: stdio links that reopen (the pipes belong to the sandbox uid),
+    data devices, a writable /dev/shm for POSIX semaphores; no tty, nothing of the host's."""
+    code = """import os, multiprocessing
+data = open('/dev/stdin').read()
+print(data.upper(), file=open('/dev/stdout', 'w'))
+print('to stderr', file=open('/dev/stderr', 'w'))
+open('/dev/shm/sem-test', 'w').write('x')
+lock = multiprocessing.Lock(); lock.acquire(); lock.release()
+print(len(open('/dev/urandom', 'rb').read(16)), open('/dev/zero', 'rb').read(2), sorted(os.listdir('/dev')))
+"""
+    res = sandbox.run([ExecRequest(language="python", source=code, stdin="abc")])[0]
+    assert res.verdict == Verdict.OK, res
+    lines = res.stdout.splitlines()
+    assert lines[0] == "ABC" and res.stderr == "to stderr\n"
+    assert lines[1] == ("16 b'\\x00\\x00' ['fd', 'full', 'null', 'random', 'shm', 'stderr', 'stdin', "
+                        "'stdout', 'urandom', 'zero']")
+
+
 def test_read_files_do_not_follow_links(sandbox, tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("TOPSECRET")

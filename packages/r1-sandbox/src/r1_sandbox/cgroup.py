@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -40,9 +41,28 @@ class CgroupLayout:
         return list(dict.fromkeys((self.memory, self.pids, self.v2)))
 
 
-def _write(path: Path, value: str) -> None:
-    with open(path, "w") as fh:
-        fh.write(value)
+def _write(path: Path | str, value: str) -> None:
+    """One write(2) on a fresh fd (cgroup files take a value per write; no Python file object).
+    The flags are those of ``open(path, "w")``, so plain files (tests' fake cgroupfs) work too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+def _read(path: str) -> str:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return os.read(fd, 1 << 16).decode()
+    finally:
+        os.close(fd)
+
+
+@functools.lru_cache(maxsize=8)
+def _has(path: Path) -> bool:
+    """Whether a cgroup interface file exists under a parent (the same for all its children)."""
+    return path.exists()
 
 
 def _v2_controllers(path: Path) -> set[str]:
@@ -84,6 +104,10 @@ class RunCgroup:
     def __init__(self, layout: CgroupLayout, name: str, *, memory_bytes: int, pids_max: int) -> None:
         self.layout = layout
         self.dirs = [parent / name for parent in layout.parents()]
+        # plain strings: every run opens these files a few times, no Path arithmetic on the way
+        self._mem, self._pids, self._v2 = (f"{parent}/{name}" for parent in (layout.memory, layout.pids,
+                                                                              layout.v2))
+        self._killable = _has(layout.v2 / "cgroup.kill")
         try:
             for d in self.dirs:
                 d.mkdir()
@@ -91,31 +115,18 @@ class RunCgroup:
         except BaseException:
             self.remove()
             raise
-        self.procs_files = [str(d / "cgroup.procs") for d in self.dirs]
-
-    @property
-    def _mem(self) -> Path:
-        return self.layout.memory / self.dirs[0].name
-
-    @property
-    def _pids(self) -> Path:
-        return self.layout.pids / self.dirs[0].name
-
-    @property
-    def _v2(self) -> Path:
-        return self.layout.v2 / self.dirs[0].name
+        self.procs_files = [f"{d}/cgroup.procs" for d in self.dirs]
 
     def _limit(self, memory_bytes: int, pids_max: int) -> None:
         if self.layout.kind == "v2":
-            _write(self._mem / "memory.max", str(memory_bytes))
+            _write(f"{self._mem}/memory.max", str(memory_bytes))
             with contextlib.suppress(OSError):
-                _write(self._mem / "memory.swap.max", "0")
+                _write(f"{self._mem}/memory.swap.max", "0")
         else:
-            _write(self._mem / "memory.limit_in_bytes", str(memory_bytes))
-            memsw = self._mem / "memory.memsw.limit_in_bytes"
-            if memsw.exists():  # no swapping out of the limit
-                _write(memsw, str(memory_bytes))
-        _write(self._pids / "pids.max", str(pids_max))
+            _write(f"{self._mem}/memory.limit_in_bytes", str(memory_bytes))
+            if _has(self.layout.memory / "memory.memsw.limit_in_bytes"):  # no swapping out of the limit
+                _write(f"{self._mem}/memory.memsw.limit_in_bytes", str(memory_bytes))
+        _write(f"{self._pids}/pids.max", str(pids_max))
 
     def enter(self) -> None:
         """Move the calling process in; async-signal-safe enough for a fork child (plain writes)."""
@@ -128,22 +139,21 @@ class RunCgroup:
 
     def cpu_time_s(self) -> float:
         with contextlib.suppress(OSError, ValueError, IndexError):
-            for line in (self._v2 / "cpu.stat").read_text().splitlines():
-                if line.startswith("usage_usec"):
-                    return int(line.split()[1]) / 1e6
+            text = _read(f"{self._v2}/cpu.stat")
+            at = text.index("usage_usec ") + len("usage_usec ")
+            return int(text[at:text.index("\n", at)]) / 1e6
         return 0.0
 
     def peak_memory_bytes(self) -> int:
-        names = ("memory.peak",) if self.layout.kind == "v2" else ("memory.max_usage_in_bytes",)
-        for name in names:
-            with contextlib.suppress(OSError, ValueError):
-                return int((self._mem / name).read_text())
+        name = "memory.peak" if self.layout.kind == "v2" else "memory.max_usage_in_bytes"
+        with contextlib.suppress(OSError, ValueError):
+            return int(_read(f"{self._mem}/{name}"))
         return 0
 
     def oom_kills(self) -> int:
         name = "memory.events" if self.layout.kind == "v2" else "memory.oom_control"
-        with contextlib.suppress(OSError):
-            for line in (self._mem / name).read_text().splitlines():
+        with contextlib.suppress(OSError, ValueError):
+            for line in _read(f"{self._mem}/{name}").splitlines():
                 key, _, value = line.partition(" ")
                 if key == "oom_kill":
                     return int(value)
@@ -151,7 +161,7 @@ class RunCgroup:
 
     def pids_refused(self) -> int:
         with contextlib.suppress(OSError, ValueError):
-            for line in (self._pids / "pids.events").read_text().splitlines():
+            for line in _read(f"{self._pids}/pids.events").splitlines():
                 key, _, value = line.partition(" ")
                 if key == "max":
                     return int(value)
@@ -159,9 +169,9 @@ class RunCgroup:
 
     def kill(self) -> None:
         """Kill every process of the run, including ``setsid`` escapees."""
-        if (self._v2 / "cgroup.kill").exists():
+        if self._killable:
             with contextlib.suppress(OSError):
-                _write(self._v2 / "cgroup.kill", "1")
+                _write(f"{self._v2}/cgroup.kill", "1")
                 return
         for _ in range(100):  # v1 only: no atomic kill, repeat until nobody is left to fork
             pids = self._pids_in()
@@ -174,7 +184,7 @@ class RunCgroup:
 
     def _pids_in(self) -> list[int]:
         try:
-            return [int(x) for x in (self._pids / "cgroup.procs").read_text().split()]
+            return [int(x) for x in _read(f"{self._pids}/cgroup.procs").split()]
         except OSError:
             return []
 

@@ -98,25 +98,46 @@ def etc_files(*, tools: bool) -> tuple[str, ...]:
 
 def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, str], *,
                tmpfs_bytes: int, seccomp_fd: int | None, netns_entered: bool = False,
-               disable_userns: bool = True, etc: Sequence[str] | None = None) -> list[str]:
+               disable_userns: bool = True, etc: Sequence[str] | None = None,
+               executables: Sequence[tuple[int, str]] = ()) -> list[str]:
     """``netns_entered``: the launcher already put us in an empty network namespace (no new one);
-    ``disable_userns``: bubblewrap forbids new user namespaces (not needed when seccomp does)."""
+    ``disable_userns``: bubblewrap forbids new user namespaces (not needed when seccomp does);
+    ``executables``: (fd, path) pairs copied into the read-only root as mode 0555 files (cheaper
+    than a bind: no mount, no parse of the mount table)."""
     net = [] if netns_entered else ["--unshare-net"]
     argv = [bwrap, "--unshare-user", "--unshare-ipc", "--unshare-pid", *net, "--unshare-uts",
             "--unshare-cgroup-try", *(["--disable-userns"] if disable_userns else []), "--die-with-parent",
             "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
     for entry in etc_files(tools=True) if etc is None else etc:
         argv += ["--ro-bind-try", entry, entry]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
+    argv += ["--proc", "/proc", *_dev(tmpfs_bytes), "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
              "--bind", str(box), BOX]
     for m in mounts:
         argv += ["--bind" if m.writable else "--ro-bind", str(m.src), m.dest]
+    for fd, dest in executables:
+        argv += ["--perms", "0555", "--file", str(fd), dest]
     argv += ["--chdir", BOX, "--remount-ro", "/", "--clearenv"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     if seccomp_fd is not None:
         argv += ["--seccomp", str(seccomp_fd)]
     return [*argv, "--"]
+
+
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+def _dev(tmpfs_bytes: int) -> list[str]:
+    """A /dev with what programs use: the five data devices, the stdio links, a writable /dev/shm
+    (POSIX semaphores, multiprocessing). Like bubblewrap's ``--dev`` without the tty and pts
+    mounts — each bind costs bubblewrap a parse of the mount table (~0.4 ms a run in all)."""
+    argv = ["--size", str(tmpfs_bytes), "--tmpfs", "/dev"]
+    for name in DEVICES:
+        argv += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]
+    argv += ["--symlink", "/proc/self/fd", "/dev/fd"]
+    for fd, name in enumerate(("stdin", "stdout", "stderr")):
+        argv += ["--symlink", f"/proc/self/fd/{fd}", f"/dev/{name}"]
+    return [*argv, "--dir", "/dev/shm"]
 
 
 def rlimits(limits: Limits, *, cgroup: bool, uid_dropped: bool) -> list[tuple[int, int, int]]:

@@ -194,10 +194,13 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
     # with the C helper the sandbox is set up before the slot is taken: the helper waits inside
     # for a byte on this pipe, so building the next sandbox overlaps the programs running now
     go_r, go_w = os.pipe() if iso.launcher is not None else (None, None)
+    # the helper also writes the start marker inside: bubblewrap copies it into the sandbox's root
+    helper_fd = os.open(iso.launcher, os.O_RDONLY | os.O_CLOEXEC) if iso.bwrap and iso.launcher else None
     slot = _Slot(gate)
     try:
-        cmd, env, cwd, setup = _command(iso, group, run, seccomp_fd=seccomp_fd, go_fd=go_r)
-        pass_fds = [fd for fd in (seccomp_fd, run.netns_fd, go_r) if fd is not None]
+        cmd, env, cwd, setup = _command(iso, group, run, seccomp_fd=seccomp_fd, go_fd=go_r,
+                                        helper_fd=helper_fd)
+        pass_fds = [fd for fd in (seccomp_fd, run.netns_fd, go_r, helper_fd) if fd is not None]
         with open(run.stdin_path, "rb") as stdin:
             if go_w is None:
                 slot.take()
@@ -207,6 +210,7 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
                                         pass_fds=pass_fds)
             except (OSError, subprocess.SubprocessError) as exc:
                 return Outcome(started=False, setup_error=f"cannot start the sandbox: {exc}")
+        _give_pipes(proc, iso)
         if go_r is not None and go_w is not None:
             os.close(go_r)
             go_r = None
@@ -216,9 +220,20 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
         return _watch(proc, group, iso, time.monotonic(), run.limits, slot)
     finally:
         slot.give_back()
-        for fd in (seccomp_fd, go_r, go_w):
+        for fd in (seccomp_fd, go_r, go_w, helper_fd):
             if fd is not None:
                 os.close(fd)
+
+
+def _give_pipes(proc: subprocess.Popen[bytes], iso: Isolation) -> None:
+    """Let the sandbox uid reopen its stdout/stderr pipes (``open('/dev/stdout')`` goes through
+    /proc/self/fd, which checks the pipe's owner): done before the go, so before the program runs."""
+    if iso.uid is None or iso.gid is None:
+        return
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                os.fchown(stream.fileno(), iso.uid, iso.gid)
 
 
 def _seccomp_fd(bpf: bytes) -> int:
@@ -229,16 +244,18 @@ def _seccomp_fd(bpf: bytes) -> int:
 
 
 def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: int | None,
-             go_fd: int | None) -> tuple[list[str], dict[str, str], str, Callable[[], None] | None]:
+             go_fd: int | None, helper_fd: int | None
+             ) -> tuple[list[str], dict[str, str], str, Callable[[], None] | None]:
     """Command line, environment, cwd and child setup (None when the C launcher does it)."""
     if iso.bwrap is not None:
-        mounts = list(run.mounts)
-        if iso.launcher is not None:  # it writes the start marker inside (else: a shell)
-            mounts.append(Mount(Path(iso.launcher), START))
-        cmd = bwrap_argv(iso.bwrap, run.box, mounts, program_env("/tmp"), tmpfs_bytes=run.limits.tmpfs_bytes,
-                         seccomp_fd=seccomp_fd, netns_entered=run.netns_fd is not None,
+        # the helper writes the start marker inside (else: a shell)
+        helper = [(helper_fd, START)] if helper_fd is not None else []
+        cmd = bwrap_argv(iso.bwrap, run.box, run.mounts, program_env("/tmp"),
+                         tmpfs_bytes=run.limits.tmpfs_bytes, seccomp_fd=seccomp_fd,
+                         netns_entered=run.netns_fd is not None,
                          disable_userns=not (seccomp_fd is not None and iso.seccomp_blocks_userns),
-                         etc=run.etc) + start_argv(START if iso.launcher else None, run.argv, go_fd)
+                         etc=run.etc, executables=helper)
+        cmd += start_argv(START if helper else None, run.argv, go_fd)
         env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
         cwd = "/"
     else:

@@ -55,26 +55,34 @@ class WorkDir:
     inside). Removed on exit."""
 
     def __init__(self, root: Path, owner: tuple[int, int] | None) -> None:
-        root.mkdir(parents=True, exist_ok=True, mode=0o711)
         self.path = root / f"{os.getpid()}-{next(_seq)}"
-        self.path.mkdir(mode=0o700)
+        try:
+            self.path.mkdir(mode=0o700)
+        except FileNotFoundError:  # first run under this root (or somebody removed it)
+            root.mkdir(parents=True, exist_ok=True, mode=0o711)
+            self.path.mkdir(mode=0o700)
         self.box = self.path / "box"
         self.box.mkdir(mode=0o755)
         self.stdin = self.path / "stdin"
         self.owner = owner
 
     def populate(self, files: dict[str, str], stdin: str = "") -> None:
+        made = [self.box]  # what the sandbox uid must own: the box, its files and subdirs
         for name, text in files.items():
-            target = self.box / check_relative(name, "file")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            rel = check_relative(name, "file")
+            target = self.box / rel
+            for depth in range(1, len(rel.parts)):
+                sub = self.box.joinpath(*rel.parts[:depth])
+                if not sub.is_dir():
+                    sub.mkdir()
+                    made.append(sub)
             target.write_text(text, encoding="utf-8")
+            made.append(target)
         self.stdin.write_text(stdin, encoding="utf-8")
         if self.owner is not None:
             os.chmod(self.path, 0o711)  # the sandbox uid must traverse to its box
-            for dirpath, _, filenames in os.walk(self.box):
-                os.chown(dirpath, *self.owner)
-                for name in filenames:
-                    os.chown(os.path.join(dirpath, name), *self.owner)
+            for path in made:
+                os.chown(path, *self.owner)
 
     def __enter__(self) -> WorkDir:
         return self
