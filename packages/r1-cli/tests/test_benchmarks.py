@@ -132,6 +132,38 @@ def test_unknown_lcb_version_is_a_data_error():
         get_benchmark("lcb", version="v99")
 
 
+def test_lcb_date_window_keeps_problems_published_inside_it():
+    def ids(limit=None, **window):
+        bench = get_benchmark("lcb", **window)
+        return [row["question_id"] for row in bench.load(offline=True, limit=limit)], bench
+
+    assert ids()[0] == ["r1s_001", "r1s_002", "r1s_003"]  # dated 2024-09-01, 2024-11-16, 2025-02-08
+    assert ids(start_date="2024-10-01")[0] == ["r1s_002", "r1s_003"]
+    assert ids(end_date="2024-11-16")[0] == ["r1s_001", "r1s_002"]  # both ends included
+    within, bench = ids(start_date="2024-09-02", end_date="2025-02-07")
+    assert within == ["r1s_002"]
+    assert bench.provenance["date_window"] == ["2024-09-02", "2025-02-07"]
+    assert bench.provenance["rows_in_window"] == 1
+    assert ids(start_date="2024-10-01", limit=1)[0] == ["r1s_002"]  # the limit applies after the window
+    assert ids(start_date="2026-01-01")[0] == []
+
+
+@pytest.mark.parametrize(("window", "fragment"), [
+    ({"start_date": "2024-13-01"}, "YYYY-MM-DD"),
+    ({"end_date": "yesterday"}, "end_date"),
+    ({"start_date": "2025-01-01", "end_date": "2024-01-01"}, "after end_date"),
+])
+def test_bad_lcb_date_window_is_a_data_error(window, fragment):
+    with pytest.raises(DataError, match=fragment):
+        get_benchmark("lcb", **window)
+
+
+def test_lcb_date_window_needs_dated_rows():
+    bench = get_benchmark("lcb", start_date="2024-01-01")
+    with pytest.raises(DataError, match="contest_date"):
+        bench._in_window({"question_id": "x", "contest_date": None})
+
+
 class _BrokenSandbox:
     """A provider whose infrastructure fails: every run is a system error."""
 

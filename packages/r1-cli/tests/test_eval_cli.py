@@ -78,6 +78,9 @@ def test_eval_table_output(r1, tiny_model, tmp_path):
     (["eval", "aime24", "--model", "m", "--backend", "openai"], "--base-url"),
     (["eval", "aime24", "--model", "/no/such/model"], "/no/such/model"),
     (["eval", "aime24"], "--model"),
+    (["eval", "lcb", "--model", "m", "-o", "start_date=2024-13-01"], "YYYY-MM-DD"),
+    (["eval", "lcb", "--model", "m", "-o", "no_such_option=1"], "no_such_option"),
+    (["eval", "lcb", "--model", "m", "-o", "start_date"], "KEY=VALUE"),
 ])
 def test_eval_user_errors_are_one_line_exit_2(r1, args, fragment, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
@@ -93,6 +96,16 @@ def test_eval_revision_is_passed_to_the_benchmark_and_recorded(r1, tiny_model, t
                 "--max-new-tokens", 2, "--offline", "--output-dir", tmp_path, "--json")
     assert result.code == 0, result.err
     assert result.json()["benchmark_options"] == {"revision": "0123abc"}
+
+
+def test_eval_options_reach_the_benchmark_and_are_recorded(r1, tiny_model, tmp_path):
+    result = r1("eval", "lcb", "--model", tiny_model, "-o", "start_date=2024-10-01",
+                "-o", "end_date=2024-12-31", "--max-new-tokens", 2, "--offline", "--output-dir", tmp_path,
+                "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["benchmark_options"] == {"start_date": "2024-10-01", "end_date": "2024-12-31"}
+    assert data["num_problems"] == 1
 
 
 def test_eval_openai_server_down_is_one_line(r1, tmp_path):

@@ -62,3 +62,12 @@ def test_atomic_write_keeps_old_content_when_serialisation_fails(tmp_path, monke
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in Path(tmp_path).iterdir()] == ["out.json"]
+
+
+def test_parse_key_values_reads_json_values_and_keeps_other_text():
+    from r1_core.config import parse_key_values
+
+    assert parse_key_values(["workers=4", "name=x", "flags=[1, 2]", "day=2024-08-01", "on=true"]) == {
+        "workers": 4, "name": "x", "flags": [1, 2], "day": "2024-08-01", "on": True}
+    with pytest.raises(ConfigError, match="-o 'bad' is not KEY=VALUE"):
+        parse_key_values(["bad"], flag="-o")

@@ -41,14 +41,20 @@ def eval_command(
     output_dir: Path | None = typer.Option(None, "--output-dir",
                                            help="Default: eval-results/<model>/<benchmark>."),
     json_: bool = typer.Option(False, "--json", help="Print the results JSON to stdout."),
+    option: list[str] = typer.Option([], "--option", "-o",
+                                     help="Benchmark option KEY=VALUE (JSON values), repeatable: "
+                                          "-o start_date=2024-08-01 -o version=release_v5 for lcb."),
 ) -> None:
     """Evaluate a model on a benchmark: pass@k (unbiased) with 95% CI, details and results files."""
     from r1_core.api import get_benchmark
+    from r1_core.config import parse_key_values
 
     from r1_cli.evaluation import evaluate
     from r1_cli.generation import SamplingParams, make_generator
 
-    options = {"revision": revision} if revision else {}
+    options = parse_key_values(option)
+    if revision:
+        options["revision"] = revision
     get_benchmark(benchmark, **options)  # fail on an unknown name or option before loading a model
     params = SamplingParams(n=num_samples, temperature=temperature, top_p=top_p,
                             max_new_tokens=max_new_tokens, seed=seed)

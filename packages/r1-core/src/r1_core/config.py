@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import types
 import typing
 from pathlib import Path
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from r1_core.errors import ConfigError
 
-__all__ = ["load_config", "parse_cli_overrides", "read_yaml", "validation_message"]
+__all__ = ["load_config", "parse_cli_overrides", "parse_key_values", "read_yaml", "validation_message"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,6 +33,21 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{p} must hold a mapping of option: value", "see recipes/ for examples")
     return data
+
+
+def parse_key_values(pairs: list[str], flag: str = "--option") -> dict[str, Any]:
+    """``["workers=4", "name=x", "flags=[1, 2]"]`` → ``{"workers": 4, "name": "x", "flags": [1, 2]}``:
+    values are JSON where they parse as JSON, strings otherwise (repeatable ``--option KEY=VALUE``)."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} {pair!r} is not KEY=VALUE", f"e.g. {flag} workers=4")
+        try:
+            options[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key.strip()] = raw
+    return options
 
 
 def parse_cli_overrides(args: list[str]) -> dict[str, Any]:

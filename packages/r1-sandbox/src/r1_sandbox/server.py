@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from r1_core.config import parse_key_values
 from r1_core.errors import ConfigError, MissingExtraError
 from r1_core.protocols import ExecRequest, ExecResult, Sandbox
 
@@ -216,17 +217,6 @@ def register_serve_command(group: Any) -> None:
     ) -> None:
         """Serve a sandbox provider over HTTP to trainers on other machines (token: R1_ROUTER_TOKEN)."""
         serve(provider, host=host, port=port, max_concurrency=max_concurrency or None,
-              queue_size=None if queue_size < 0 else queue_size, provider_options=_parse_options(option))
+              queue_size=None if queue_size < 0 else queue_size, provider_options=parse_key_values(option))
 
 
-def _parse_options(pairs: list[str]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--option {pair!r} is not KEY=VALUE", "e.g. --option workers=4")
-        try:
-            options[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[key] = raw
-    return options

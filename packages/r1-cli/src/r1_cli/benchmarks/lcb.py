@@ -10,6 +10,7 @@ input line is one JSON argument).
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import json
 import math
@@ -57,6 +58,17 @@ print(_r1_json.dumps(Solution().{func}(*_r1_args)))
 """
 _PRELUDE = ("from typing import *\nfrom collections import *\nfrom itertools import *\n"
             "from functools import *\nimport math, heapq, bisect, string, re\n")
+
+
+def _day(value: str | None, option: str) -> datetime.date | None:
+    """A window end: ``YYYY-MM-DD`` (a full ISO timestamp is cut to its day)."""
+    if value is None or value == "":
+        return None
+    try:
+        return datetime.datetime.fromisoformat(str(value)).date()
+    except ValueError:
+        raise DataError(f"lcb: {option} {value!r} is not a date",
+                        f"write it as YYYY-MM-DD, e.g. {option}=2024-08-01") from None
 
 
 def extract_code(completion: str) -> str | None:
@@ -132,10 +144,16 @@ class LiveCodeBench(HubBenchmark):
     prompt_template: ClassVar[str] = LCB_PROMPT
 
     def __init__(self, version: str = "v4_v5", sandbox: str = "local", time_limit_s: float = 6.0,
-                 memory_limit_mb: int = 1024, revision: str | None = None) -> None:
+                 memory_limit_mb: int = 1024, revision: str | None = None,
+                 start_date: str | None = None, end_date: str | None = None) -> None:
         if version not in RELEASE_FILES:
             raise DataError(f"unknown LiveCodeBench version {version!r}",
                             f"one of: {', '.join(RELEASE_FILES)}")
+        # LiveCodeBench's point: evaluate on problems published after a model's training cutoff
+        self.start_date, self.end_date = _day(start_date, "start_date"), _day(end_date, "end_date")
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            raise DataError(f"lcb: start_date {start_date} is after end_date {end_date}",
+                            "swap them or widen the window")
         self.source = HubSource("livecodebench/code_generation_lite", split="test", sample="lcb.jsonl",
                                 data_files=RELEASE_FILES[version])
         super().__init__(revision)
@@ -144,6 +162,28 @@ class LiveCodeBench(HubBenchmark):
         self.time_limit_s = time_limit_s
         self.memory_limit_mb = memory_limit_mb
         self._sandbox: Sandbox | None = None
+
+    def load(self, *, limit: int | None = None, offline: bool | None = None) -> list[dict[str, Any]]:
+        """The release's rows, only those whose ``contest_date`` falls in the date window (both ends
+        included) when one is set; ``limit`` applies after the window."""
+        if self.start_date is None and self.end_date is None:
+            return super().load(limit=limit, offline=offline)
+        if limit is not None and limit < 1:
+            raise DataError(f"--limit must be at least 1 (got {limit})", "pass a positive number")
+        rows = [row for row in super().load(offline=offline) if self._in_window(row)]
+        self.provenance["date_window"] = [str(d) if d else None for d in (self.start_date, self.end_date)]
+        self.provenance["rows_in_window"] = len(rows)
+        return rows[:limit] if limit is not None else rows
+
+    def _in_window(self, row: dict[str, Any]) -> bool:
+        raw = row.get("contest_date")
+        try:
+            day = datetime.datetime.fromisoformat(str(raw)).date()
+        except ValueError:
+            raise DataError(f"lcb problem {row.get('question_id')!r} has no usable contest_date ({raw!r})",
+                            "a date window needs every row dated; drop start_date/end_date") from None
+        return (self.start_date is None or day >= self.start_date) and (
+            self.end_date is None or day <= self.end_date)
 
     def prompt(self, row: dict[str, Any]) -> str:
         starter = str(row.get("starter_code") or "").strip()
