@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 import time
@@ -143,3 +144,48 @@ def test_execute_batch_speaks_open_r1s_format(router):
     bad = httpx.post(f"{router.url}/execute_batch", json={"scripts": ["a"], "languages": []})
     assert bad.status_code == 422
     assert Verdict.OK == items[0]["verdict"]
+
+
+class _GatingEcho(EchoSandbox):
+    """Like the local sandbox: runs at most ``programs`` at once itself and asks for twice as many
+    calls in flight; a call waiting for its turn is not yet a running program."""
+
+    def __init__(self, programs: int) -> None:
+        super().__init__()
+        self.in_flight_limit = 2 * programs
+        self._gate = asyncio.Semaphore(programs)
+        self.calls_peak = self.calls_now = 0
+
+    async def _one(self, request: ExecRequest):
+        self.calls_now += 1
+        self.calls_peak = max(self.calls_peak, self.calls_now)
+        try:
+            async with self._gate:  # EchoSandbox's own peak now counts programs
+                return await super()._one(request)
+        finally:
+            self.calls_now -= 1
+
+
+async def test_service_gives_a_gating_provider_its_in_flight_limit():
+    from r1_sandbox.execution_service import ExecutionService
+
+    plain = EchoSandbox()
+    await ExecutionService(plain, max_concurrency=2, queue_size=16).execute(
+        [ExecRequest(language="python", source="x", args=["0.05"], id=str(i)) for i in range(8)])
+    assert plain.peak == 2
+    gating = _GatingEcho(programs=2)
+    results = await ExecutionService(gating, max_concurrency=2, queue_size=16).execute(
+        [ExecRequest(language="python", source="x", args=["0.05"], id=str(i)) for i in range(8)])
+    assert [r.id for r in results] == [str(i) for i in range(8)]
+    assert gating.calls_peak == 4 and gating.peak == 2  # calls in flight vs programs at once
+
+
+async def test_waiting_inside_a_gating_provider_does_not_count_against_the_wall_limit():
+    """A short request queued inside the provider behind a long one is not a provider hang."""
+    from r1_sandbox.execution_service import ExecutionService
+
+    service = ExecutionService(_GatingEcho(programs=1), max_concurrency=1, queue_size=4, grace_s=0.1)
+    slow = ExecRequest(language="python", source="x", args=["0.6"], wall_limit_s=1.0, id="slow")
+    quick = ExecRequest(language="python", source="x", args=["0.01"], wall_limit_s=0.2, id="quick")
+    results = await service.execute([slow, quick])  # quick waits 0.6 s for the only program slot
+    assert [r.verdict for r in results] == [Verdict.OK, Verdict.OK], results

@@ -50,7 +50,8 @@ class ExecutionService:
 
     Args:
         sandbox: any provider implementing :class:`r1_core.Sandbox`.
-        max_concurrency: executions running at the same time.
+        max_concurrency: executions running at the same time (a provider with an ``in_flight_limit``,
+            like the local sandbox, bounds its programs itself and gets that many calls at once).
         queue_size: executions admitted but waiting for a slot; beyond that, batches are refused.
         grace_s: added to each request's wall limit to bound the provider call (compilation,
             provider start-up); a provider that overruns it yields ``SE``, never a hang.
@@ -69,7 +70,12 @@ class ExecutionService:
         self.rejected = 0
         self.verdicts: Counter[str] = Counter()
         self.latency = _Histogram(LATENCY_BUCKETS_S)
-        self._slots = asyncio.Semaphore(max_concurrency)
+        # a provider that bounds its programs itself (the local sandbox) may say how many calls are
+        # worth having in flight: its next sandboxes are built while the current programs run
+        advertised = getattr(sandbox, "in_flight_limit", None)
+        self.in_flight = max(max_concurrency, advertised) if isinstance(advertised, int) else max_concurrency
+        self._slots = asyncio.Semaphore(self.in_flight)
+        self._walls: Counter[float] = Counter()  # wall limits of the calls in the provider now
         self.started = time.time()
 
     @property
@@ -122,8 +128,12 @@ class ExecutionService:
         return result
 
     async def _call_provider(self, request: ExecRequest) -> ExecResult:
-        limit = request.effective_wall_limit_s + self.grace_s
+        wall = request.effective_wall_limit_s
+        limit = wall + self.grace_s
+        if self.in_flight > self.max_concurrency and self._walls:
+            limit += max(self._walls)  # it may first wait inside the provider for a program to end
         timeout = limit if math.isfinite(limit) else MAX_WAIT_S
+        self._walls[wall] += 1
         try:
             results = await asyncio.wait_for(self.sandbox.arun([request]), min(timeout, MAX_WAIT_S))
             if len(results) != 1:
@@ -134,6 +144,10 @@ class ExecutionService:
         except Exception as exc:  # a provider bug must not take the router down
             message = f"provider {self.provider} failed: {type(exc).__name__}: {exc}"
             return self._system_error(request, message)
+        finally:
+            self._walls[wall] -= 1
+            if not self._walls[wall]:
+                del self._walls[wall]
 
     def _system_error(self, request: ExecRequest, message: str) -> ExecResult:
         return ExecResult(verdict=Verdict.SE, message=message, provider=self.provider, tier=self.tier,

@@ -133,6 +133,12 @@ class LocalSandbox:
     def tier(self) -> str:
         return self.isolation.tier
 
+    @property
+    def in_flight_limit(self) -> int:
+        """Calls worth having in flight at once (the router reads it): the programs are gated here,
+        and as many more sandboxes are being built or torn down meanwhile."""
+        return 2 * (self.config.max_workers or os.cpu_count() or 1)
+
     def _choose_tier(self) -> Isolation:
         wanted = self.config.tier
         tier = self.report.best if wanted == "auto" else wanted
