@@ -189,3 +189,50 @@ def test_benchmark_scores_fractions_with_the_local_sandbox() -> None:
     assert details["points"] == 200 and details["max_score"] == 1000
     assert details["verdicts"] == {"1": "AC", "2": "WA", "3": "WA", "4": "WA", "5": "WA"}
     bench.close()
+
+
+@pytest.fixture
+def hub_ioi_tests(monkeypatch, problems_dir):
+    """open-r1/ioi-test-cases for "2024", served by a real Arrow dataset built from stairs' tests:
+    the loader's code path minus the download. Returns the stairs problem and the load calls."""
+    import datasets
+    from r1_cp.test_store import ioi_tests_for_year
+
+    stairs = load_problem(problems_dir / "stairs")
+    calls = []
+
+    def load_dataset(path, name=None, split=None, **kwargs):
+        calls.append((path, name, split))
+        if name != "2024":
+            raise ValueError(f"BuilderConfig '{name}' not found")
+        return datasets.Dataset.from_list([
+            {"problem_id": "stairs", "test_name": t.name, "test_input": t.input, "test_output": t.output}
+            for t in stairs.tests
+        ])
+
+    ioi_tests_for_year.cache_clear()
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    yield stairs, calls
+    ioi_tests_for_year.cache_clear()
+
+
+def test_open_r1_ioi_rows_without_test_cases_load_them_by_year(hub_ioi_tests) -> None:
+    stairs, calls = hub_ioi_tests
+    for row in problem_to_rows(stairs):
+        hub_row = {k: v for k, v in row.items() if k != "test_cases"} | {"year": 2024}
+        from_hub, bundled = problem_from_row(hub_row, "ioi"), problem_from_row(row, "ioi")
+        assert [(t.name, t.input, t.output) for t in from_hub.tests] == [
+            (t.name, t.input, t.output) for t in bundled.tests]
+    assert calls == [("open-r1/ioi-test-cases", "2024", "train")]  # one load per year and process
+
+
+def test_open_r1_ioi_test_store_errors_are_one_line(hub_ioi_tests) -> None:
+    stairs, _ = hub_ioi_tests
+    row = {k: v for k, v in problem_to_rows(stairs)[0].items() if k != "test_cases"}
+    with pytest.raises(ProblemError, match="cannot be loaded: BuilderConfig '1999' not found") as err:
+        problem_from_row(row | {"year": 1999}, "ioi")
+    assert "HF_HUB_OFFLINE" in err.value.hint
+    with pytest.raises(ProblemError, match="has no tests for it in 2024"):
+        problem_from_row(row | {"year": 2024, "id": "nile"}, "ioi")
+    with pytest.raises(ProblemError, match="has no test_cases"):  # no year: nowhere to look
+        problem_from_row(row, "ioi")

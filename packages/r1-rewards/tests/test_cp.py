@@ -52,3 +52,27 @@ def test_ioi_alias_and_the_answer_after_thinking():
 def test_missing_problem_columns_are_data_errors():
     with pytest.raises(DataError, match="'usaco'"):
         call_reward(get_reward("usaco"), completions=[EMPTY_MAIN], solution=["x"])
+
+
+def test_ioi_reward_on_open_r1_rows_that_leave_their_tests_on_the_hub(monkeypatch):
+    """open-r1/ioi rows carry a year instead of test_cases; the reward fetches open-r1/ioi-test-cases
+    (here a real Arrow dataset standing in for the download) and scores as with inline tests."""
+    import datasets
+    from r1_cp.test_store import ioi_tests_for_year
+
+    rows = dataset_rows("ioi")[:2]
+    store = [{"problem_id": r["id"], "test_name": name, "test_input": case["input"],
+              "test_output": case["output"]}
+             for r in rows for name, case in zip(r["test_names"], r["test_cases"], strict=True)]
+    monkeypatch.setattr(datasets, "load_dataset",
+                        lambda path, name=None, split=None, **kw: datasets.Dataset.from_list(store))
+    ioi_tests_for_year.cache_clear()
+    try:
+        hub_rows = [{k: v for k, v in r.items() if k != "test_cases"} | {"year": 2024} for r in rows]
+        gold = call_reward(get_reward("ioi"), completions=[r["reference_solution"] for r in rows],
+                           **columns(hub_rows))
+        assert gold == [1.0, 1.0]
+        empty = call_reward(get_reward("ioi"), completions=[EMPTY_MAIN, EMPTY_MAIN], **columns(hub_rows))
+        assert empty == [0.0, 0.0]
+    finally:
+        ioi_tests_for_year.cache_clear()

@@ -2,7 +2,8 @@
 
 IOI (``open-r1/ioi``): one row per subtask — ``id``, ``subtask``, ``score``, ``score_precision``,
 ``test_names``, ``test_cases`` ({name: [input, output]}, or a list aligned with ``test_names``;
-r1 writes a list of {input, output}), ``grader_files`` ([[path, text]]),
+r1 writes a list of {input, output}; absent on the Hub's rows, whose ``year`` then says where in
+``open-r1/ioi-test-cases`` they are), ``grader_files`` ([[path, text]]),
 ``time_limit``, ``memory_limit``, ``problem`` (the statement). r1 adds an optional ``subtasks``
 column ([{name, points, test_names}]) so that one row can carry a whole problem.
 
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from r1_core.errors import ProblemError
 
 from r1_cp.problem import CHECKER_LANGUAGES, Checker, Problem, Subtask, TestCase, describe_validation_error
+from r1_cp.test_store import IOI_TESTS_DATASET, ioi_tests_for_year
 
 __all__ = ["Kind", "problem_from_row", "problem_to_row", "problem_to_rows"]
 
@@ -49,11 +51,19 @@ def _pair(value: Any) -> tuple[str, str]:
 
 def _ioi_tests(row: Mapping[str, Any], names: list[str]) -> list[TestCase]:
     cases = row.get("test_cases")
+    if not cases and row.get("year") not in (None, ""):  # an open-r1/ioi row: tests live on the Hub
+        store = ioi_tests_for_year(str(row["year"]))
+        cases = store.get(str(row.get("id")))
+        if not cases:
+            raise ProblemError(
+                f"IOI row {row.get('id')!r}: {IOI_TESTS_DATASET} has no tests for it in {row['year']}",
+                "check the row's id and year, or add test_cases to the row",
+            )
     if not cases:
         raise ProblemError(
             f"IOI row {row.get('id')!r} has no test_cases",
-            "open-r1 keeps them in the Hub dataset open-r1/ioi-test-cases; "
-            "add them to the row as {name: [input, output]}",
+            "open-r1 keeps them in the Hub dataset open-r1/ioi-test-cases (rows with a year load them "
+            "from there); or add them to the row as {name: [input, output]}",
         )
     if isinstance(cases, Mapping):
         missing = [n for n in names if n not in cases]
