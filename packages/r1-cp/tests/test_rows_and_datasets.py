@@ -236,3 +236,62 @@ def test_open_r1_ioi_test_store_errors_are_one_line(hub_ioi_tests) -> None:
         problem_from_row(row | {"year": 2024, "id": "nile"}, "ioi")
     with pytest.raises(ProblemError, match="has no test_cases"):  # no year: nowhere to look
         problem_from_row(row, "ioi")
+
+
+@pytest.fixture
+def cf_tests_folder(tmp_path, monkeypatch):
+    """$CF_TESTS_FOLDER with open-r1's layout: test_cases_<contest:04d>.parquet per contest."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from r1_cp.test_store import _contest_tests
+
+    def write(contest: int, rows: list[tuple[str, str, str]]) -> None:
+        ids, given, expected = (list(c) for c in zip(*rows, strict=True))
+        pq.write_table(pa.table({"problem_id": ids, "input": given, "output": expected}),
+                       tmp_path / f"test_cases_{contest:04d}.parquet")
+
+    monkeypatch.setenv("CF_TESTS_FOLDER", str(tmp_path))
+    _contest_tests.cache_clear()
+    yield write
+    _contest_tests.cache_clear()
+
+
+def _gcd_row(problems_dir, problem_id: str) -> dict:
+    return problem_to_row(load_problem(problems_dir / "gcd")) | {"id": problem_id}
+
+
+def test_codeforces_rows_get_the_generated_tests_like_open_r1(cf_tests_folder, problems_dir) -> None:
+    gcd = load_problem(problems_dir / "gcd")
+    first = gcd.tests[0]
+    cf_tests_folder(1999, [("1999/B", first.input, first.output), ("1999/C", "1 1\n", "1\n"),
+                           ("1999/B", gcd.tests[1].input, gcd.tests[1].output)])
+    problem = problem_from_row(_gcd_row(problems_dir, "1999/B"), "codeforces")
+    assert [t.name for t in problem.tests] == [t.name for t in gcd.tests] + ["gen-001", "gen-002"]
+    assert (problem.tests[-1].input, problem.tests[-1].output) == (gcd.tests[1].input, gcd.tests[1].output)
+    other_contest = problem_from_row(_gcd_row(problems_dir, "2000/A"), "codeforces")  # no file: none added
+    assert len(other_contest.tests) == len(gcd.tests)
+    usaco_like = problem_from_row(_gcd_row(problems_dir, "1999/B"), "usaco")  # only Codeforces rows
+    assert len(usaco_like.tests) == len(gcd.tests)
+
+
+def test_generated_tests_take_part_in_the_score(cf_tests_folder, problems_dir) -> None:
+    from r1_cp import score_submission
+
+    gold = (problems_dir / "gcd" / "solutions" / "full.cpp").read_text()
+    cf_tests_folder(1999, [("1999/B", "3 1\n", "definitely not the answer\n")])
+    result = score_submission(problem_from_row(_gcd_row(problems_dir, "1999/B"), "codeforces"), gold)
+    verdicts = {t.name: t.verdict.value for t in result.tests}
+    assert verdicts.pop("gen-001") == "WA" and set(verdicts.values()) == {"AC"}
+    assert result.fraction < 1
+
+
+def test_codeforces_generated_tests_folder_errors(monkeypatch, tmp_path, problems_dir) -> None:
+    from r1_cp.test_store import _contest_tests
+
+    monkeypatch.setenv("CF_TESTS_FOLDER", str(tmp_path / "missing"))
+    _contest_tests.cache_clear()
+    with pytest.raises(ProblemError, match="is not a directory"):
+        problem_from_row(_gcd_row(problems_dir, "1999/B"), "codeforces")
+    monkeypatch.delenv("CF_TESTS_FOLDER")  # unset: the official tests only, as before
+    assert len(problem_from_row(_gcd_row(problems_dir, "1999/B"), "codeforces").tests) == len(
+        load_problem(problems_dir / "gcd").tests)

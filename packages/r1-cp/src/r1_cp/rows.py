@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from r1_core.errors import ProblemError
 
 from r1_cp.problem import CHECKER_LANGUAGES, Checker, Problem, Subtask, TestCase, describe_validation_error
-from r1_cp.test_store import IOI_TESTS_DATASET, ioi_tests_for_year
+from r1_cp.test_store import IOI_TESTS_DATASET, codeforces_generated_tests, ioi_tests_for_year
 
 __all__ = ["Kind", "problem_from_row", "problem_to_row", "problem_to_rows"]
 
@@ -184,6 +184,12 @@ def _stdio_from_row(row: Mapping[str, Any], kind: Kind) -> Problem:
     tests = [
         TestCase(name=n, input=_pair(t)[0], output=_pair(t)[1]) for n, t in zip(names, tests_raw, strict=True)
     ]
+    if kind == "codeforces":  # open-r1 judges on the official plus the generated tests
+        taken = set(names)
+        for i, (given, expected) in enumerate(codeforces_generated_tests(problem_id), 1):
+            name = f"gen-{i:03d}"
+            if name not in taken:
+                tests.append(TestCase(name=name, input=given, output=expected))
     mode = row.get("input_mode") or "stdio"
     io = "file" if mode == "file" else "stdio"
     return Problem(
