@@ -89,5 +89,8 @@ def test_cli_doctor():
     assert data["best_tier"] == "strict"
     assert set(data["layers"]) == {"uid", "cgroup", "bwrap", "seccomp"}
     assert all(v == "ok" for v in data["tiers"].values())
+    assert data["speed"]["launcher"].startswith("C helper ")
+    assert data["speed"]["network_namespaces"].startswith("pooled")
+    assert data["speed"]["user_namespaces"] == "refused by seccomp (clone, clone3)"
     text = r1("sandbox", "doctor")
-    assert text.returncode == 0 and "best tier: strict" in text.stdout
+    assert text.returncode == 0 and "best tier: strict" in text.stdout and "network_namespaces" in text.stdout

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from r1_core.errors import DataError, SandboxError
+
+if TYPE_CHECKING:
+    from r1_sandbox.config import LocalSandboxConfig
+    from r1_sandbox.probe import ProbeReport
 
 __all__ = ["register_local_commands"]
 
@@ -67,8 +72,10 @@ def register_local_commands(group: typer.Typer) -> None:
         from r1_sandbox.config import LocalSandboxConfig
         from r1_sandbox.probe import probe
 
-        report = probe(LocalSandboxConfig(), fresh=True)
+        config = LocalSandboxConfig()
+        report = probe(config, fresh=True)
         data = report.to_dict()
+        data["speed"] = _speed_layers(config, report)
         if json_out:
             print_json(data)
         else:
@@ -80,8 +87,33 @@ def register_local_commands(group: typer.Typer) -> None:
             console.print("tiers:", markup=False)
             for name, status in data["tiers"].items():
                 console.print(f"  {name:<10} {status}", markup=False)
+            console.print("speed:", markup=False)
+            for name, status in data["speed"].items():
+                console.print(f"  {name:<18} {status}", markup=False)
             best = data["best_tier"]
             console.print(f"best tier: {best or 'none'}" + ("" if best == "strict" else
                           "  (weak: needs allow_weak=True or R1_SANDBOX_ALLOW_WEAK=1)" if best else ""),
                           markup=False)
         raise typer.Exit(0 if data["best_tier"] else 1)
+
+
+
+def _speed_layers(config: LocalSandboxConfig, report: ProbeReport) -> dict[str, str]:
+    """What keeps a run cheap here (docs/sandbox.md, "Performance")."""
+    import os
+
+    from r1_sandbox.launcher import build_launcher
+    from r1_sandbox.probe import cache_dir_for
+
+    launcher = build_launcher(cache_dir_for(config, report.uid), config.cc)
+    pool_off = os.environ.get("R1_SANDBOX_NETNS_POOL") == "0"
+    pooled = launcher is not None and report.uid is not None and not pool_off
+    warmer_off = os.environ.get("R1_SANDBOX_CGROUP_WARMER") == "0"
+    return {
+        "launcher": f"C helper {launcher}" if launcher else f"none ({config.cc} cannot build it): preexec_fn",
+        "network_namespaces": "pooled (one empty namespace per run at a time)" if pooled
+        else "a new one per run (bwrap --unshare-net)",
+        "user_namespaces": "refused by seccomp (clone, clone3)" if report.seccomp_blocks_userns
+        else "refused by bwrap --disable-userns",
+        "cgroup_warmer": "off (R1_SANDBOX_CGROUP_WARMER=0)" if warmer_off else "on while runs are in flight",
+    }
