@@ -4,11 +4,12 @@ It exists so the ``openai`` backend, ``r1 data generate`` and ``filter-pass-rate
 and tested end to end on a laptop without vLLM: ``/v1/models`` and ``/v1/chat/completions``
 (``n``, ``temperature``, ``top_p``, ``max_tokens``, ``seed``). One request generates at a time.
 
-    uvicorn.run(create_app("path/to/model"), host="127.0.0.1", port=8000)
+    r1 serve --model path/to/model          # or: uvicorn.run(create_app("path/to/model"))
 """
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 import uuid
@@ -39,17 +40,24 @@ class ChatRequest(BaseModel):
     seed: int | None = None
 
 
-def create_app(model: str, *, served_name: str | None = None) -> Any:
-    """A FastAPI app serving ``model`` (a local path or Hub id) under ``served_name``."""
+def create_app(model: str, *, served_name: str | None = None, api_key: str | None = None) -> Any:
+    """A FastAPI app serving ``model`` (a local path or Hub id) under ``served_name``; with
+    ``api_key`` every request must carry ``Authorization: Bearer <api_key>``."""
     try:
-        from fastapi import FastAPI, HTTPException
+        from fastapi import Depends, FastAPI, Header, HTTPException
     except ImportError:
         raise MissingExtraError("fastapi", "r1-cli[server]") from None
 
     generator = TransformersGenerator(model)
     name = served_name or model
     lock = threading.Lock()
-    app = FastAPI(title="r1 OpenAI-compatible server")
+
+    def authorized(authorization: str = Header(default="")) -> None:
+        if api_key is not None and not hmac.compare_digest(authorization.encode(),
+                                                           f"Bearer {api_key}".encode()):
+            raise HTTPException(401, "missing or wrong API key (Authorization: Bearer ...)")
+
+    app = FastAPI(title="r1 OpenAI-compatible server", dependencies=[Depends(authorized)])
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:

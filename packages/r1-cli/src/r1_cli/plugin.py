@@ -25,6 +25,8 @@ def r1_register_benchmarks(register: Any) -> None:
 def r1_register_commands(cli: typer.Typer) -> None:
     from r1_cli.data_cmd import register_data_commands
     from r1_cli.eval_cmd import eval_command
+    from r1_cli.serve_cmd import serve_command
 
     cli.command("eval")(eval_command)
+    cli.command("serve")(serve_command)
     register_data_commands(cli)
