@@ -190,8 +190,9 @@ def test_netns_pool_keeps_only_clean_namespaces_and_forgets_them_after_fork():
     from r1_sandbox.netns import NetnsPool
 
     pool = NetnsPool()
-    if pool._broken:
-        pytest.skip("pooled namespaces need root")
+    if os.geteuid() != 0:  # only root may setns: runs then get bwrap's own --unshare-net
+        assert pool.acquire() is None
+        return
     first, second = pool.acquire(), pool.acquire()
     assert first is not None and second is not None and first != second
     pool.release(first, reusable=True)

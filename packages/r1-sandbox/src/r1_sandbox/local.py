@@ -201,8 +201,7 @@ class LocalSandbox:
         self.close()
 
     def _execute(self, argv: list[str], **kwargs: Any) -> Outcome:
-        if self._pid != os.getpid():  # forked: the parent's gate may be held by its threads
-            self._executor()
+        # only called from pool threads: _executor() already replaced a forked parent's pool and gate
         return execute(self.isolation, argv, gate=self._gate, **kwargs)
 
     # ------------------------------------------------------------------ one request
