@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from r1_core.errors import ConfigError
 
-__all__ = ["load_config", "parse_cli_overrides", "parse_key_values", "read_yaml", "validation_message"]
+__all__ = ["convert_by_type", "load_config", "parse_cli_overrides", "parse_key_values", "r1_error_in",
+           "raise_config_error", "read_yaml", "validation_message"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,6 +90,114 @@ def _is_list(annotation: Any) -> bool:
     return False
 
 
+_TRUE = {"true", "yes", "1", "on", "y"}
+_FALSE = {"false", "no", "0", "off", "n"}
+_NONE = {"none", "null", "~"}
+
+
+def _members(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(annotation) for m in _members(a)]
+    return [annotation]
+
+
+def _accepts_str(annotation: Any) -> bool:
+    import enum
+
+    for member in _members(annotation):
+        origin = typing.get_origin(member)
+        if member is str or member is Any or origin is typing.Literal:
+            return True
+        if isinstance(member, type) and issubclass(member, enum.Enum | str):
+            return True
+    return False
+
+
+def _convert_scalar(text: str, kind: Any) -> Any:
+    """``text`` as ``kind`` (bool, int, float, dict, list), or raise ValueError."""
+    low = text.strip().lower()
+    if kind is bool:
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(text)
+    if kind is int:
+        number = float(text)
+        if number != int(number):
+            raise ValueError(text)
+        return int(number)
+    if kind is float:
+        return float(text)
+    if kind in (dict, list) or typing.get_origin(kind) in (dict, list, tuple):
+        loaded = json.loads(text) if text.strip()[:1] in "{[" else None
+        if loaded is None:
+            raise ValueError(text)
+        return loaded
+    raise ValueError(text)
+
+
+def convert_by_type(value: Any, annotation: Any) -> Any:
+    """Convert a string ``value`` to the field type ``annotation`` declares, never by guessing.
+
+    A field that accepts strings keeps strings as they are (``eval_strategy: 'no'`` stays ``"no"``);
+    ``"none"``/``"null"`` is ``None`` for an optional field; bool, int, float, list and dict fields
+    parse the text (``"1e-3"`` → 0.001 for a float field; ``"a,b"`` → ``["a", "b"]`` for a list).
+    A value that does not convert is returned unchanged for the validator to reject by name.
+    """
+    if annotation is None:
+        return value
+    if isinstance(value, list):
+        item = next((typing.get_args(m)[0] for m in _members(annotation)
+                     if typing.get_origin(m) in (list, tuple) and typing.get_args(m)), None)
+        return [convert_by_type(v, item) for v in value] if item is not None else value
+    if not isinstance(value, str):
+        return value
+    members = _members(annotation)
+    if _accepts_str(annotation):
+        return value
+    if type(None) in members and value.strip().lower() in _NONE:
+        return None
+    for member in members:
+        if member is type(None):
+            continue
+        origin = typing.get_origin(member)
+        if origin in (list, tuple):
+            try:
+                return _convert_scalar(value, list)
+            except ValueError:
+                args = typing.get_args(member)
+                return [convert_by_type(v.strip(), args[0] if args else None)
+                        for v in value.split(",") if v.strip()]
+        try:
+            return _convert_scalar(value, member)
+        except (ValueError, TypeError, json.JSONDecodeError):
+            continue
+    return value
+
+
+def r1_error_in(exc: ValidationError) -> Exception | None:
+    """The r1 error a validator raised, if pydantic wrapped one (it wraps every ValueError)."""
+    from r1_core.errors import R1Error
+
+    for err in exc.errors():
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, R1Error):
+            return inner
+    return None
+
+
+def raise_config_error(exc: ValidationError, model: type[BaseModel], source: str,
+                       hint: str = "run with --help to see the options") -> typing.NoReturn:
+    """Re-raise a pydantic error as one :class:`ConfigError` line; an r1 error raised inside a
+    validator (pydantic wraps ValueErrors, and ConfigError is one) comes out as itself."""
+    inner = r1_error_in(exc)
+    if inner is not None:
+        raise inner from None
+    raise ConfigError(validation_message(exc, model, source), hint) from None
+
+
 def validation_message(exc: ValidationError, model: type[BaseModel], source: str) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(x) for x in err["loc"]) or "<root>"
@@ -119,5 +228,4 @@ def load_config(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_message(exc, model, source),
-                          "run with --help to see the options") from None
+        raise_config_error(exc, model, source)

@@ -34,8 +34,9 @@ class R1Error(Exception):
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
 
-class ConfigError(R1Error):
-    """A configuration file, flag or field is invalid."""
+class ConfigError(R1Error, ValueError):
+    """A configuration file, flag or field is invalid (also a ``ValueError``, as code written against
+    open-r1 / HfArgumentParser expects for a bad option value)."""
 
 
 class DataError(R1Error):

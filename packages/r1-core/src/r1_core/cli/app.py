@@ -7,11 +7,6 @@ import sys
 from typing import Any
 
 import typer
-
-try:  # typer >= 0.20 vendors click; older typer uses the click package
-    from typer._click import exceptions as click_exc
-except ImportError:  # pragma: no cover
-    from click import exceptions as click_exc  # type: ignore[no-redef]
 from rich.console import Console
 
 from r1_core.errors import R1Error
@@ -64,26 +59,77 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+# Python module → the pip line that installs it, for an ImportError that escapes to the CLI edge.
+INSTALL_LINES = {
+    "flash_attn": "flash-attn --no-build-isolation", "liger_kernel": "liger-kernel",
+    "bitsandbytes": "bitsandbytes", "vllm": "r1-core[vllm]", "deepspeed": "r1-core[deepspeed]",
+    "wandb": "wandb", "tensorboard": "tensorboard", "e2b_code_interpreter": "r1-sandbox[e2b]",
+    "morphcloud": "r1-sandbox[morph]",
+}
+
+
+def _kind(exc: BaseException, name: str) -> bool:
+    """Whether ``exc`` is a click/typer exception of that class name, whichever click it comes from
+    (typer vendors its own copy of click in some releases, and moves classes between them)."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
+def _import_error_line(exc: ImportError) -> str:
+    module = (getattr(exc, "name", None) or "").split(".")[0]
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for mod, pip in INSTALL_LINES.items():
+        if module == mod or mod in text:
+            return f"{mod} is not installed ({text}) — run: pip install \"{pip}\""
+    if module:
+        return f"Python module {module!r} is not installed ({text}) — install the package that provides it"
+    return f"{text} — install the missing package"
+
+
+def _framework_error(exc: Exception) -> None:
+    """click/typer's own exceptions, recognised by class name (never by import path)."""
+    ctx = getattr(exc, "ctx", None)
+    if _kind(exc, "NoArgsIsHelpError") and ctx is not None:
+        console.print(ctx.get_help(), markup=False)
+        raise SystemExit(0) from None
+    if _kind(exc, "UsageError"):
+        where = ctx.command_path if ctx is not None else "r1"
+        fail(f"{exc.format_message()} ({where}) — run `{where} --help`", 2)  # type: ignore[attr-defined]
+    if _kind(exc, "ClickException"):
+        fail(exc.format_message(), getattr(exc, "exit_code", 1) or 1)  # type: ignore[attr-defined]
+    if _kind(exc, "Abort"):
+        fail("aborted", 130)
+    if _kind(exc, "Exit"):
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        raise SystemExit(code if isinstance(code, int) else 0) from None
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: user errors are one line on stderr and exit code 2."""
+    """Console-script entry point: user errors are one line on stderr and exit code 2.
+
+    The boundary depends on no click/typer module path: their exceptions are told apart by class
+    name. Anything unexpected is one line too (exit 1); ``R1_TRACEBACK=1`` shows the traceback.
+    """
+    import os
+
     try:
         app = build_app()
         command = typer.main.get_command(app)
         code = command.main(args=argv, prog_name="r1", standalone_mode=False)
     except R1Error as exc:
         fail(str(exc), exc.exit_code)
-    except click_exc.UsageError as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
-            console.print(exc.ctx.get_help(), markup=False)
-            raise SystemExit(0) from None
-        where = exc.ctx.command_path if exc.ctx else "r1"
-        fail(f"{exc.format_message()} ({where}) — run `{where} --help`", 2)
-    except click_exc.ClickException as exc:
-        fail(exc.format_message(), exc.exit_code or 1)
-    except click_exc.Abort:
-        fail("aborted", 130)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except BrokenPipeError:
         raise SystemExit(0) from None
+    except ImportError as exc:
+        if os.environ.get("R1_TRACEBACK"):
+            raise
+        fail(_import_error_line(exc), 2)
+    except Exception as exc:
+        _framework_error(exc)
+        if os.environ.get("R1_TRACEBACK"):
+            raise
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        fail(f"unexpected {type(exc).__name__}: {text} — rerun with R1_TRACEBACK=1 for the traceback "
+             "and report it if it is r1's fault", 1)
     raise SystemExit(code if isinstance(code, int) else 0)

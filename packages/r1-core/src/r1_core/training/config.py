@@ -17,9 +17,9 @@ import sys
 import typing
 from typing import Any, ClassVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from r1_core.config import convert_by_type
 from r1_core.errors import ConfigError
 
 __all__ = [
@@ -71,16 +71,33 @@ def _is_list_annotation(annotation: Any) -> bool:
     return any(_is_list_annotation(a) for a in typing.get_args(annotation))
 
 
-def _coerce(value: Any) -> Any:
-    """CLI values arrive as strings; TRL dataclasses do not convert types, so parse them as YAML."""
-    if isinstance(value, str):
+@functools.cache
+def _dataclass_types(spec: str) -> dict[str, Any]:
+    """Declared field types of a TRL dataclass (resolved annotations; a raw one where that fails)."""
+    module, _, name = spec.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    try:
+        return dict(typing.get_type_hints(cls))
+    except Exception:  # an annotation that does not resolve: keep the raw ones
+        return {f.name: f.type for f in dataclasses.fields(cls)}
+
+
+class _R1Model(BaseModel):
+    """``model_validate`` raises the r1 error a validator raised as itself, not wrapped by pydantic."""
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        from pydantic import ValidationError
+
+        from r1_core.config import r1_error_in
+
         try:
-            return yaml.safe_load(value)
-        except yaml.YAMLError:
-            return value
-    if isinstance(value, list):
-        return [_coerce(v) for v in value]
-    return value
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            inner = r1_error_in(exc)
+            if inner is not None:
+                raise inner from None
+            raise
 
 
 class DatasetSource(BaseModel):
@@ -113,7 +130,7 @@ class DatasetMixture(BaseModel):
         return value
 
 
-class RunOptions(BaseModel):
+class RunOptions(_R1Model):
     """Options every trainer shares: model, data, run directory, schedule."""
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
@@ -190,7 +207,18 @@ class RunOptions(BaseModel):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             out[key] = value
         cls._check_extra_keys(out)
+        for key in [k for k in out if k not in cls.model_fields and k not in IGNORED_KEYS]:
+            out[key] = convert_by_type(out[key], cls.passthrough_type(key))
         return out
+
+    @classmethod
+    def passthrough_type(cls, key: str) -> Any:
+        """The type TRL declares for a passthrough key (None when no TRL class has it)."""
+        for spec in (cls.trl_config, "trl:ModelConfig", "trl:ScriptArguments"):
+            types_ = _dataclass_types(spec)
+            if key in types_:
+                return types_[key]
+        return None
 
     @classmethod
     def passthrough_fields(cls) -> set[str]:
@@ -224,8 +252,8 @@ class RunOptions(BaseModel):
         return [value] if isinstance(value, str) else value
 
     def passthrough(self) -> dict[str, Any]:
-        """Extra keys meant for TRL's config, with CLI strings converted to YAML scalars."""
-        return {k: _coerce(v) for k, v in (self.model_extra or {}).items() if k not in IGNORED_KEYS}
+        """Extra keys meant for TRL's config (already converted by TRL's declared field types)."""
+        return {k: v for k, v in (self.model_extra or {}).items() if k not in IGNORED_KEYS}
 
 
 class SFTOptions(RunOptions):
@@ -327,7 +355,7 @@ class CombinedOptions(GRPOOptions):
     completion_column: str = Field("completion", description="answer column of non-chat demonstrations")
 
 
-class PipelineOptions(BaseModel):
+class PipelineOptions(_R1Model):
     """``r1 train pipeline``: stages (``sft``, ``grpo``, ``combined``) run in order, each starting from
     the previous stage's model. Top-level keys other than ``stages`` are defaults for every stage."""
 
@@ -358,7 +386,7 @@ class PipelineOptions(BaseModel):
         """Stage ``index``'s validated options (shared keys first, the stage's own keys win)."""
         from pydantic import ValidationError
 
-        from r1_core.config import validation_message
+        from r1_core.config import raise_config_error
 
         stage = dict(self.stages[index])
         kind = stage.pop("trainer", None)
@@ -373,5 +401,5 @@ class PipelineOptions(BaseModel):
         try:
             return classes[kind].model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(validation_message(exc, classes[kind], f"stages[{index}] ({kind})"),
-                              f"see `r1 train {kind} --help`") from None
+            raise_config_error(exc, classes[kind], f"stages[{index}] ({kind})",
+                               f"see `r1 train {kind} --help`")

@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from r1_core.api import get_reward, load_object
-from r1_core.errors import DataError
+from r1_core.errors import ConfigError, DataError, UnknownNameError
 from r1_core.plugins import get_host
 
 if TYPE_CHECKING:
     from r1_core.training.config import GRPOOptions
 
-__all__ = ["build_reward_funcs", "check_reward_columns", "default_dataset_for"]
+__all__ = ["RewardPlan", "build_reward_funcs", "check_reward_columns", "default_dataset_for", "plan_rewards",
+           "redact"]
 
 # The bundled dataset whose columns each competitive-programming reward needs.
 _CP_REWARDS = {"ioi": "ioi", "ioi_code": "ioi", "codeforces": "codeforces", "cf_code": "codeforces",
                "usaco": "usaco"}
+# Which recipe key chooses the sandbox of which reward (open-r1: code_provider for the test-case code
+# rewards, ioi_provider for IOI; r1 also routes Codeforces through ioi_provider, since open-r1 judged
+# both on Piston). Every other reward that runs code uses code_provider.
+IOI_PROVIDER_REWARDS = {"ioi", "codeforces"}
+_SECRET_WORDS = ("token", "key", "secret", "password")
 _TRL_KWARGS = {"prompts", "completions", "completion_ids", "trainer_state", "log_extra", "log_metric",
                "environments"}
 
@@ -58,8 +65,7 @@ def _candidates(opts: GRPOOptions) -> dict[str, Any]:
         "code_eval_scoring_mode": o.code_eval_scoring_mode, "scoring_mode": o.code_eval_scoring_mode,
         "parallel_code_exec_per_proc": o.parallel_code_exec_per_proc,
         "num_parallel": o.parallel_code_exec_per_proc,
-        "code_provider": o.code_provider, "provider": o.ioi_provider or o.code_provider,
-        "provider_type": o.code_provider,
+        "code_provider": o.code_provider, "provider_type": o.code_provider,
         "ioi_provider": o.ioi_provider, "e2b_router_url": o.e2b_router_url,
         "morph_router_url": o.morph_router_url,
         # soft overlong punishment
@@ -75,25 +81,128 @@ def _factory_of(name: str) -> Any | None:
     return None
 
 
-def _factory_kwargs(factory: Any, name: str, opts: GRPOOptions) -> dict[str, Any]:
+def _canonical(name: str) -> str | None:
+    if ":" in name:
+        return None
+    return get_host().registry("rewards").entry(name).name
+
+
+@dataclass
+class RewardPlan:
+    """One reward as it will be built: the factory options, and the sandbox it runs code in."""
+
+    name: str
+    canonical: str | None
+    weight: float
+    provider: str | None = None
+    provider_from: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    is_factory: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "registered_as": self.canonical, "weight": self.weight,
+                "provider": self.provider, "provider_from": self.provider_from,
+                "options": redact(self.options)}
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """``value`` with secrets (keys naming a token/key/secret/password, URL credentials) hidden."""
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, key) for v in value]
+    if key and any(word in key.lower() for word in _SECRET_WORDS) and value not in (None, "", False):
+        return "***"
+    if isinstance(value, str) and "://" in value and "@" in value.split("://", 1)[1].split("/", 1)[0]:
+        scheme, rest = value.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return value
+
+
+def _provider(canonical: str | None, opts: GRPOOptions) -> tuple[str, str, dict[str, Any]]:
+    """(provider, the recipe key that chose it, provider options) for a reward that runs code."""
+    if canonical in IOI_PROVIDER_REWARDS and opts.ioi_provider:
+        provider, source = opts.ioi_provider, "ioi_provider"
+    else:
+        provider, source = opts.code_provider, "code_provider"
+    config: dict[str, Any] = {}
+    routers = {"e2b": ("e2b_router_url", opts.e2b_router_url),
+               "morph": ("morph_router_url", opts.morph_router_url)}
+    if provider in routers and routers[provider][1]:
+        key, url = routers[provider]
+        # open-r1's E2B / Morph router batches executions for many trainers; r1's equivalent is
+        # `r1 sandbox serve --provider e2b|morph`, reached through the `router` sandbox.
+        url = url if "://" in url else f"http://{url}"
+        provider, source, config = "router", f"{source} + {key}", {"urls": [url]}
+    if "parallel_code_exec_per_proc" in opts.model_fields_set:
+        knob = {"e2b": "max_parallel", "morph": "max_parallel", "local": "max_workers"}.get(provider)
+        if knob:
+            config[knob] = opts.parallel_code_exec_per_proc
+    sandboxes = get_host().registry("sandboxes")
+    if provider not in sandboxes:
+        raise UnknownNameError(
+            f"sandbox provider {provider!r} ({source}) is not registered",
+            f"registered sandboxes: {', '.join(sandboxes.names()) or 'none (pip install r1-sandbox)'}"
+            "; open-r1's 'piston' has no r1 counterpart: use local, router (r1 sandbox serve), e2b or morph")
+    return provider, source, config
+
+
+def _factory_kwargs(factory: Any, name: str, opts: GRPOOptions,
+                    params: dict[str, inspect.Parameter] | None = None) -> dict[str, Any]:
     explicit = dict(opts.reward_kwargs.get(name, {}))
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return explicit
+    if params is None:
+        try:
+            params = dict(inspect.signature(factory).parameters)
+        except (TypeError, ValueError):
+            return explicit
     chosen = {k: v for k, v in _candidates(opts).items()
               if k in params and v is not None and params[k].kind is not inspect.Parameter.VAR_KEYWORD}
     return {**chosen, **explicit}
 
 
-def build_reward_funcs(opts: GRPOOptions) -> list[Callable[..., Any]]:
+def plan_rewards(opts: GRPOOptions) -> list[RewardPlan]:
+    """What each reward will be built with; unknown rewards and unregistered sandboxes fail here."""
+    weights = opts.reward_weights or [1.0] * len(opts.reward_funcs)
+    plans = []
+    for name, weight in zip(opts.reward_funcs, weights, strict=True):
+        factory = _factory_of(name)
+        plan = RewardPlan(name=name, canonical=_canonical(name), weight=float(weight),
+                          is_factory=factory is not None)
+        if factory is None:
+            plan.options = dict(opts.reward_kwargs.get(name, {}))
+            plans.append(plan)
+            continue
+        try:
+            params = dict(inspect.signature(factory).parameters)
+        except (TypeError, ValueError):
+            params = {}
+        kwargs = _factory_kwargs(factory, name, opts, params)
+        if "provider" in params or "sandbox" in params:
+            explicit = opts.reward_kwargs.get(name, {})
+            if "provider" in explicit or "sandbox" in explicit:
+                plan.provider = str(explicit.get("provider") or explicit.get("sandbox"))
+                plan.provider_from = f"reward_kwargs.{name}"
+            else:
+                plan.provider, plan.provider_from, config = _provider(plan.canonical, opts)
+                kwargs["provider" if "provider" in params else "sandbox"] = plan.provider
+                if config and "provider_config" in params:
+                    kwargs["provider_config"] = {**config, **kwargs.get("provider_config", {})}
+        plan.options = kwargs
+        plans.append(plan)
+    return plans
+
+
+def build_reward_funcs(opts: GRPOOptions, plans: list[RewardPlan] | None = None) -> list[Callable[..., Any]]:
     """Configured reward callables, in order; unknown names fail here, before any model loads."""
     funcs = []
-    for name in opts.reward_funcs:
-        factory = _factory_of(name)
-        kwargs = _factory_kwargs(factory, name, opts) if factory is not None else dict(
-            opts.reward_kwargs.get(name, {}))
-        funcs.append(get_reward(name, **kwargs))
+    for plan in plans if plans is not None else plan_rewards(opts):
+        try:
+            funcs.append(get_reward(plan.name, **plan.options))
+        except ConfigError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"reward {plan.name!r} rejects its options: {str(exc).splitlines()[0]}",
+                              f"check reward_kwargs.{plan.name} and the open-r1 keys it takes") from None
     return funcs
 
 

@@ -73,7 +73,14 @@ def with_saved_config(opts: Any, kind: str) -> Any:
     if saved is None:
         return opts
     given = opts.model_dump(exclude_unset=True)
-    return type(opts).model_validate({**saved, **given, "output_dir": str(out), "resume": True})
+    from pydantic import ValidationError
+
+    from r1_core.config import raise_config_error
+
+    try:
+        return type(opts).model_validate({**saved, **given, "output_dir": str(out), "resume": True})
+    except ValidationError as exc:
+        raise_config_error(exc, type(opts), f"the saved config of {out}")
 
 
 def start_session(opts: RunOptions, kind: str) -> Session:
