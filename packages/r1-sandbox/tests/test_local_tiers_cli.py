@@ -88,6 +88,8 @@ def test_cli_doctor():
     data = json.loads(proc.stdout)
     assert data["best_tier"] == "strict"
     assert set(data["layers"]) == {"uid", "cgroup", "bwrap", "seccomp"}
+    rootless = data["tiers"].pop("rootless")  # only without root (test_nonroot.py)
+    assert rootless.startswith("not used as root") and not data["without_root"]["applies"]
     assert all(v == "ok" for v in data["tiers"].values())
     assert data["speed"]["launcher"].startswith("C helper ")
     assert data["speed"]["network_namespaces"].startswith("pooled")

@@ -5,6 +5,12 @@ hybrid layout of our CI machines, where ``memory``/``pids`` live in v1 hierarchi
 controller-less v2 hierarchy (``/sys/fs/cgroup/unified``) still offers ``cgroup.kill`` and
 ``cpu.stat``. A run group is never reused; groups that stay busy while the kernel reaps
 zombies are retried by a janitor thread.
+
+Without root, :func:`detect_delegated` uses the caller's own v2 group when it has been delegated
+to the user (``systemd-run --user --scope -p Delegate=yes``, or root chowning the directory and
+its ``cgroup.procs``, ``cgroup.subtree_control``, ``cgroup.threads``): with ``memory`` and
+``pids`` in it, a full layout; on a hybrid host (memory/pids only in v1) a partial one — CPU
+accounting over the whole tree (``cpu.stat``) and ``cgroup.kill``, no memory or process limit.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["AttachWarmer", "CgroupLayout", "RunCgroup", "detect_layout", "sweep_stale"]
+__all__ = ["AttachWarmer", "CgroupLayout", "Delegation", "RunCgroup", "detect_delegated", "detect_layout",
+           "sweep_stale"]
 
 ROOT = Path("/sys/fs/cgroup")
 PARENT = "r1-sandbox"
@@ -32,13 +39,18 @@ WARM_PREFIX = "warm-"  # groups of an AttachWarmer's helper: warm-<supervisor pi
 class CgroupLayout:
     """Where run groups are created (the three parents coincide on a pure v2 host)."""
 
-    kind: str  # "v2" or "hybrid"
-    memory: Path  # parent of run groups for the memory controller
-    pids: Path
+    kind: str  # "v2", "hybrid", or "unified" (a delegated v2 group of a hybrid host: no limits)
+    memory: Path | None  # parent of run groups for the memory controller (None: no memory limit)
+    pids: Path | None
     v2: Path  # parent of run groups in the v2 hierarchy (cpu.stat, cgroup.kill)
 
+    @property
+    def limits(self) -> bool:
+        """Run groups bound memory and processes (else only CPU accounting and kill-all)."""
+        return self.memory is not None and self.pids is not None
+
     def parents(self) -> list[Path]:
-        return list(dict.fromkeys((self.memory, self.pids, self.v2)))
+        return [p for p in dict.fromkeys((self.memory, self.pids, self.v2)) if p is not None]
 
 
 def _write(path: Path | str, value: str) -> None:
@@ -98,6 +110,77 @@ def detect_layout(root: Path = ROOT) -> CgroupLayout:
     return CgroupLayout("hybrid", memory / PARENT, pids / PARENT, v2)
 
 
+LEAF = "r1-main"  # where a delegated group's own processes move (the no-internal-process rule)
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """What a caller without root may do with cgroups here."""
+
+    layout: CgroupLayout | None  # None: no cgroup at all
+    status: str  # "ok" (memory + pids limits), "partial: ..." (CPU accounting, kill) or why none
+    own: Path | None  # the caller's own v2 group (what has to be delegated)
+    hybrid: bool  # memory/pids exist only as v1 controllers here
+
+
+def _own_v2_group(root: Path, proc_cgroup: Path) -> tuple[Path | None, bool]:
+    """The caller's group in the v2 hierarchy (``0::/path`` of /proc/self/cgroup) and whether the host
+    is hybrid (v2 mounted at ``<root>/unified``)."""
+    mount = root if (root / "cgroup.controllers").exists() else root / "unified"
+    hybrid = mount != root
+    if not (mount / "cgroup.procs").exists():
+        return None, hybrid
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        return None, hybrid
+    for line in lines:
+        hierarchy, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        if hierarchy == "0" and not controllers:
+            own = mount / path.strip().lstrip("/")
+            return (own.parent if own.name == LEAF else own), hybrid
+    return None, hybrid
+
+
+def detect_delegated(root: Path = ROOT, proc_cgroup: Path = Path("/proc/self/cgroup")) -> Delegation:
+    """Parent groups inside the caller's own v2 group when it is delegated to us (writable); never raises."""
+    own, hybrid = _own_v2_group(root, proc_cgroup)
+    if own is None:
+        return Delegation(None, f"no cgroup v2 hierarchy under {root}", None, hybrid)
+    if not (os.access(own, os.W_OK | os.X_OK) and os.access(own / "cgroup.procs", os.W_OK)):
+        return Delegation(None, f"own cgroup {own} is not delegated to uid {os.geteuid()} (not writable)",
+                          own, hybrid)
+    full = {"memory", "pids"} <= _v2_controllers(own) and os.access(own / "cgroup.subtree_control", os.W_OK)
+    try:
+        if full:
+            return Delegation(_adopt_delegated(own), "ok", own, hybrid)
+        parent = own / PARENT
+        parent.mkdir(exist_ok=True)
+        why = ("memory and pids are cgroup-v1 controllers on this host" if hybrid
+               else f"memory and pids are not delegated to {own}")
+        return Delegation(CgroupLayout("v2-cpu", None, None, parent),
+                          f"partial: CPU accounting and kill-all only ({why})", own, hybrid)
+    except OSError as exc:
+        return Delegation(None, f"delegated cgroup {own} unusable: {exc.strerror or exc}", own, hybrid)
+
+
+def _adopt_delegated(own: Path) -> CgroupLayout:
+    """Enable memory+pids below ``own``: its processes (ours) first move to the leaf ``r1-main``,
+    since a group with processes cannot enable controllers for its children."""
+    if not {"memory", "pids"} <= set((own / "cgroup.subtree_control").read_text().split()):
+        leaf = own / LEAF
+        leaf.mkdir(exist_ok=True)
+        for pid in (own / "cgroup.procs").read_text().split():
+            with contextlib.suppress(OSError):  # gone meanwhile
+                _write(leaf / "cgroup.procs", pid)
+        _write(own / "cgroup.subtree_control", "+memory +pids")
+    parent = own / PARENT
+    parent.mkdir(exist_ok=True)
+    _write(parent / "cgroup.subtree_control", "+memory +pids")
+    return CgroupLayout("v2", parent, parent, parent)
+
+
 class RunCgroup:
     """The cgroups of one execution: create with limits, enter from the child, measure, kill, remove."""
 
@@ -117,7 +200,14 @@ class RunCgroup:
             raise
         self.procs_files = [f"{d}/cgroup.procs" for d in self.dirs]
 
+    @property
+    def bounds_memory(self) -> bool:
+        """Memory and processes are limited by this group (else rlimits must do it)."""
+        return self.layout.limits
+
     def _limit(self, memory_bytes: int, pids_max: int) -> None:
+        if not self.layout.limits:
+            return
         if self.layout.kind == "v2":
             _write(f"{self._mem}/memory.max", str(memory_bytes))
             with contextlib.suppress(OSError):
@@ -145,12 +235,16 @@ class RunCgroup:
         return 0.0
 
     def peak_memory_bytes(self) -> int:
+        if not self.layout.limits:
+            return 0
         name = "memory.peak" if self.layout.kind == "v2" else "memory.max_usage_in_bytes"
         with contextlib.suppress(OSError, ValueError):
             return int(_read(f"{self._mem}/{name}"))
         return 0
 
     def oom_kills(self) -> int:
+        if not self.layout.limits:
+            return 0
         name = "memory.events" if self.layout.kind == "v2" else "memory.oom_control"
         with contextlib.suppress(OSError, ValueError):
             for line in _read(f"{self._mem}/{name}").splitlines():
@@ -160,6 +254,8 @@ class RunCgroup:
         return 0
 
     def pids_refused(self) -> int:
+        if not self.layout.limits:
+            return 0
         with contextlib.suppress(OSError, ValueError):
             for line in _read(f"{self._pids}/pids.events").splitlines():
                 key, _, value = line.partition(" ")
@@ -184,7 +280,8 @@ class RunCgroup:
 
     def _pids_in(self) -> list[int]:
         try:
-            return [int(x) for x in _read(f"{self._pids}/cgroup.procs").split()]
+            where = self._pids if self.layout.pids is not None else self._v2
+            return [int(x) for x in _read(f"{where}/cgroup.procs").split()]
         except OSError:
             return []
 

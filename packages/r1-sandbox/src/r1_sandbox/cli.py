@@ -70,12 +70,13 @@ def register_local_commands(group: typer.Typer) -> None:
         from r1_core.cli.app import console, print_json
 
         from r1_sandbox.config import LocalSandboxConfig
-        from r1_sandbox.probe import probe
+        from r1_sandbox.probe import probe, rootless_advice
 
         config = LocalSandboxConfig()
         report = probe(config, fresh=True)
         data = report.to_dict()
         data["speed"] = _speed_layers(config, report)
+        data["without_root"] = rootless_advice(report)
         if json_out:
             print_json(data)
         else:
@@ -90,12 +91,29 @@ def register_local_commands(group: typer.Typer) -> None:
             console.print("speed:", markup=False)
             for name, status in data["speed"].items():
                 console.print(f"  {name:<18} {status}", markup=False)
+            _print_without_root(data["without_root"])
             best = data["best_tier"]
             console.print(f"best tier: {best or 'none'}" + ("" if best == "strict" else
+                          "  (accepted with a one-line warning)" if best == "rootless" else
                           "  (weak: needs allow_weak=True or R1_SANDBOX_ALLOW_WEAK=1)" if best else ""),
                           markup=False)
         raise typer.Exit(0 if data["best_tier"] else 1)
 
+
+
+def _print_without_root(advice: dict[str, object]) -> None:
+    """The doctor's "without root" section: what this user gets and exactly what gives more."""
+    from r1_core.cli.app import console
+
+    console.print("without root:", markup=False)
+    if not advice["applies"]:
+        console.print(f"  {advice['note']}", markup=False)
+        return
+    console.print(f"  tier {advice['tier']}; cgroup: {advice['cgroup']}", markup=False)
+    if advice["gaps"]:
+        console.print(f"  not bounded: {advice['gaps']}", markup=False)
+    for line in advice["for_more"]:  # type: ignore[attr-defined]
+        console.print(f"  for more: {line}", markup=False)
 
 
 def _speed_layers(config: LocalSandboxConfig, report: ProbeReport) -> dict[str, str]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["LocalSandboxConfig", "TierName", "default_cache_dir"]
 
-TierName = Literal["auto", "strict", "namespaces", "rlimits"]
+TierName = Literal["auto", "strict", "rootless", "namespaces", "rlimits"]
 
 
 def default_cache_dir() -> Path:

@@ -2,7 +2,9 @@
 
 A tier is a set of layers, strongest first: a per-run cgroup (memory, pids, CPU accounting,
 kill-all), hard rlimits, an unprivileged uid, bubblewrap namespaces (no network, read-only minimal
-root, private /tmp and /dev, empty environment) and a seccomp deny-list.
+root, private /tmp and /dev, empty environment) and a seccomp deny-list. Without root the program
+runs as the calling user inside bubblewrap's own user namespace, and ``r1-reap`` (reaper.py) sets
+the per-run process limit and accounts for the tree when no delegated cgroup does.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ __all__ = ["BOX", "TIERS", "Isolation", "Limits", "Mount", "bwrap_argv", "child_
            "program_env", "rlimits"]
 
 BOX = "/box"  # the work dir as the program sees it (bwrap tiers)
-TIERS = ("strict", "namespaces", "rlimits")
+TIERS = ("strict", "rootless", "namespaces", "rlimits")
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,17 @@ class Isolation:
     seccomp: bytes | None  # BPF program, None: no filter
     launcher: str | None = None  # compiled child-setup helper (r1_sandbox.launcher); None: preexec_fn
     seccomp_blocks_userns: bool = False  # the filter refuses new user namespaces (no --disable-userns)
+    reaper: str | None = None  # r1-reap (reaper.py) inside: process limit and accounting without root
+
+    @property
+    def tree_limits(self) -> bool:
+        """Memory and processes are bounded for the whole tree by a cgroup (else per process)."""
+        return self.cgroup is not None and self.cgroup.limits
 
     @property
     def layers(self) -> list[str]:
-        names = [("cgroup", self.cgroup), ("uid", self.uid), ("bwrap", self.bwrap), ("seccomp", self.seccomp)]
+        names = [("cgroup", self.cgroup), ("uid", self.uid), ("bwrap", self.bwrap), ("seccomp", self.seccomp),
+                 ("reaper", self.reaper)]
         return ["rlimits"] + [n for n, v in names if v is not None]
 
 
@@ -99,8 +108,10 @@ def etc_files(*, tools: bool) -> tuple[str, ...]:
 def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, str], *,
                tmpfs_bytes: int, seccomp_fd: int | None, netns_entered: bool = False,
                disable_userns: bool = True, etc: Sequence[str] | None = None,
-               executables: Sequence[tuple[int, str]] = ()) -> list[str]:
+               executables: Sequence[tuple[int, str]] = (), as_pid_1: bool = False) -> list[str]:
     """``netns_entered``: the launcher already put us in an empty network namespace (no new one);
+    ``as_pid_1``: the command is the sandbox's pid 1 (the C helper that reaps and reports the exit
+    status; bubblewrap's own init would fold a death by signal N into exit status 128+N);
     ``disable_userns``: bubblewrap forbids new user namespaces (not needed when seccomp does);
     ``executables``: (fd, path) pairs copied into the read-only root as mode 0555 files (cheaper
     than a bind: no mount, no parse of the mount table)."""
@@ -121,6 +132,8 @@ def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, st
         argv += ["--setenv", key, value]
     if seccomp_fd is not None:
         argv += ["--seccomp", str(seccomp_fd)]
+    if as_pid_1:
+        argv.append("--as-pid-1")
     return [*argv, "--"]
 
 
@@ -141,8 +154,10 @@ def _dev(tmpfs_bytes: int) -> list[str]:
 
 
 def rlimits(limits: Limits, *, cgroup: bool, uid_dropped: bool) -> list[tuple[int, int, int]]:
-    """Hard limits (soft = hard, so a program cannot raise them back), CPU as a backstop."""
-    cpu = math.ceil(limits.cpu_s) + 1
+    """Hard limits (soft = hard, so a program cannot raise them back), CPU as a backstop. Without a
+    cgroup nobody polls the CPU time: SIGXCPU comes at the limit rounded up to whole seconds, so the
+    program dies while its reaper can still account for it."""
+    cpu = math.ceil(limits.cpu_s) + (1 if cgroup else 0)
     out = [
         (resource.RLIMIT_CPU, cpu, cpu + 1),
         (resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes),

@@ -53,10 +53,18 @@ from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
 from r1_sandbox.languages import ARTIFACTS, LANGUAGES, PCH_MOUNT, Language, language
 from r1_sandbox.launcher import build_launcher
 from r1_sandbox.pch import PrecompiledHeaders, uses_bits_header
-from r1_sandbox.probe import WEAKNESS, ProbeReport, cache_dir_for, probe, smoke_run
+from r1_sandbox.probe import (
+    WEAKNESS,
+    ProbeReport,
+    cache_dir_for,
+    probe,
+    rootless_gaps,
+    smoke_run,
+    work_root_for,
+)
 from r1_sandbox.supervise import Outcome, execute
 from r1_sandbox.verdicts import decide
-from r1_sandbox.workdir import WorkDir, check_relative, default_work_root, read_back
+from r1_sandbox.workdir import WorkDir, check_relative, read_back
 
 __all__ = ["LocalSandbox"]
 
@@ -93,7 +101,7 @@ class LocalSandbox:
         self.report: ProbeReport = probe(self.config)
         self.isolation: Isolation = self._choose_tier()
         self._owner = self.report.owner
-        self.work_root = self.config.work_root or default_work_root()
+        self.work_root = work_root_for(self.config)
         cache = cache_dir_for(self.config, self.isolation.uid)
         if self.config.launcher == "auto":
             self.isolation = self._with_launcher(cache)
@@ -146,7 +154,13 @@ class LocalSandbox:
             why = "; ".join(f"{t}: {self.report.tiers.get(t)}" for t in TIERS)
             raise SandboxError(f"local sandbox: isolation tier {wanted!r} is not available here ({why})",
                                "install bubblewrap and python3-seccomp, run as root, see `r1 sandbox doctor`")
-        if tier != "strict":
+        if tier == "rootless":  # accepted by default: same containment as strict, resource gaps named
+            message = ("r1 local sandbox runs in the rootless tier (not root, no delegated cgroup with "
+                       f"memory+pids): {rootless_gaps(self.report)}; `r1 sandbox doctor` says how to get "
+                       "strict")
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+            log.warning(message)
+        elif tier != "strict":
             allowed = self.config.allow_weak or os.environ.get("R1_SANDBOX_ALLOW_WEAK") == "1"
             if not allowed:
                 raise SandboxError(

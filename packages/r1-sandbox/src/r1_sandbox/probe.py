@@ -2,6 +2,11 @@
 
 Each tier is tried for real (``/bin/true`` through its exact launch path as the sandbox uid), so a
 tier reported as available has just worked. ``r1 sandbox doctor`` prints this report.
+
+Without root: the strict tier needs the caller's own cgroup delegated with ``memory`` and ``pids``;
+otherwise the ``rootless`` tier (bubblewrap in its own user namespace, seccomp, rlimits, the
+reaper's per-run process limit and accounting, plus CPU accounting and kill-all from a partially
+delegated v2 group) is what runs, accepted with a one-line warning that names its gaps.
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1_sandbox.cgroup import CgroupLayout, detect_layout, sweep_stale
+from r1_sandbox.cgroup import CgroupLayout, Delegation, detect_delegated, detect_layout, sweep_stale
 from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits
+from r1_sandbox.reaper import build_reaper
 from r1_sandbox.seccomp_filter import seccomp_program
 from r1_sandbox.supervise import Outcome, execute
 from r1_sandbox.workdir import WorkDir, default_work_root, sweep_stale_workdirs
 
-__all__ = ["ProbeReport", "cache_dir_for", "probe", "smoke_run"]
+__all__ = ["ProbeReport", "cache_dir_for", "probe", "rootless_advice", "rootless_gaps", "smoke_run",
+           "work_root_for"]
 
 WEAKNESS = {
     "namespaces": "no seccomp filter: the kernel surface namespaces leave open is reachable",
@@ -38,6 +45,8 @@ class ProbeReport:
     bwrap: str | None = None
     seccomp: bytes | None = None
     seccomp_blocks_userns: bool = False
+    reaper: str | None = None  # without root: r1-reap, the process limit and accounting inside
+    delegation: Delegation | None = None  # without root: what the caller's own cgroup allows
     layers: dict[str, str] = field(default_factory=dict)  # layer -> "ok" or why not
     tiers: dict[str, str] = field(default_factory=dict)  # tier -> "ok" or why not
 
@@ -51,6 +60,9 @@ class ProbeReport:
         if tier == "strict":
             return Isolation(tier, cgroup, self.uid, self.gid, self.bwrap, self.seccomp,
                              seccomp_blocks_userns=self.seccomp_blocks_userns)
+        if tier == "rootless":
+            return Isolation(tier, cgroup, None, None, self.bwrap, self.seccomp,
+                             seccomp_blocks_userns=self.seccomp_blocks_userns, reaper=self.reaper)
         if tier == "namespaces":
             return Isolation(tier, cgroup, self.uid, self.gid, self.bwrap, None)
         return Isolation(tier, cgroup, self.uid, self.gid, None, None)
@@ -60,8 +72,9 @@ class ProbeReport:
         return next((t for t in TIERS if self.tiers.get(t) == "ok"), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"root": self.root, "sandbox_uid": self.uid, "layers": self.layers, "tiers": self.tiers,
-                "best_tier": self.best, "cgroup_layout": self.cgroup.kind if self.cgroup else None}
+        return {"root": self.root, "sandbox_uid": self.uid if self.root else os.geteuid(),
+                "layers": self.layers, "tiers": self.tiers, "best_tier": self.best,
+                "cgroup_layout": self.cgroup.kind if self.cgroup else None}
 
 
 _cache: dict[tuple[object, ...], ProbeReport] = {}
@@ -80,8 +93,12 @@ def probe(config: LocalSandboxConfig, *, fresh: bool = False) -> ProbeReport:
 def _probe(config: LocalSandboxConfig) -> ProbeReport:
     root = os.geteuid() == 0
     report = ProbeReport(root, config.uid if root else None, config.gid if root else None)
-    report.layers["uid"] = "ok" if root else "not root: programs run as the calling user"
+    report.layers["uid"] = "ok" if root else (f"not root: programs run as the calling user (uid "
+                                              f"{os.geteuid()}) inside their own user namespace")
     _probe_cgroup(report)
+    if not root:
+        report.reaper = str(build_reaper(cache_dir_for(config, None), config.cc) or "") or None
+        report.layers["reaper"] = "ok" if report.reaper else f"cannot build r1-reap with {config.cc!r}"
     _probe_bwrap(report, config.bwrap)
     if config.seccomp:
         try:
@@ -107,7 +124,11 @@ def smoke_run(iso: Isolation, work_root: Path, owner: tuple[int, int] | None) ->
 
 def _probe_cgroup(report: ProbeReport) -> None:
     if not report.root:
-        report.layers["cgroup"] = "not root: cannot create cgroups"
+        report.delegation = detect_delegated()
+        report.cgroup = report.delegation.layout
+        if report.cgroup is not None:
+            sweep_stale(report.cgroup)
+        report.layers["cgroup"] = report.delegation.status
         return
     try:
         report.cgroup = detect_layout()
@@ -136,10 +157,14 @@ def _probe_bwrap(report: ProbeReport, bwrap: str) -> None:
 
 
 def _try_tiers(report: ProbeReport, config: LocalSandboxConfig) -> None:
-    needs = {"strict": ("cgroup", "bwrap", "seccomp"), "namespaces": ("cgroup", "bwrap"), "rlimits": ()}
-    work_root = config.work_root or default_work_root()
+    needs = {"strict": ("cgroup", "bwrap", "seccomp"), "rootless": ("bwrap", "seccomp", "reaper"),
+             "namespaces": ("cgroup", "bwrap"), "rlimits": ()}
+    work_root = work_root_for(config)
     sweep_stale_workdirs(work_root)
     for tier in TIERS:
+        if tier == "rootless" and report.root:
+            report.tiers[tier] = "not used as root (strict drops to an unprivileged uid instead)"
+            continue
         missing = [layer for layer in needs[tier] if report.layers.get(layer) != "ok"]
         if missing:
             report.tiers[tier] = "missing " + ", ".join(f"{m} ({report.layers[m]})" for m in missing)
@@ -175,3 +200,65 @@ def _reachable(path: Path, uid: int) -> bool:
         if st.st_uid != uid and not st.st_mode & 0o001:
             return False
     return True
+
+
+def work_root_for(config: LocalSandboxConfig) -> Path:
+    """Work dirs of another uid's supervisor (root's ``/dev/shm/r1-sandbox`` is 0711) are not ours to
+    use: without root each uid gets its own root dir."""
+    if config.work_root is not None:
+        return config.work_root
+    base = default_work_root()
+    return base if os.geteuid() == 0 else base.with_name(f"{base.name}-{os.geteuid()}")
+
+
+def rootless_gaps(report: ProbeReport) -> str:
+    """What the rootless tier does not bound, in one clause (the warning and the doctor say it)."""
+    cpu = ("CPU time is summed over the tree by the delegated cgroup" if report.cgroup is not None
+           else "CPU time is limited per process (RLIMIT_CPU), summed over the tree when the run ends")
+    return (f"memory is limited per process (RLIMIT_AS), not for the whole tree; {cpu}; files in the "
+            "work dir are bounded per file, not in total")
+
+
+def rootless_advice(report: ProbeReport) -> dict[str, Any]:
+    """For ``r1 sandbox doctor``: what a caller without root gets here and exactly what gives more."""
+    if report.root:
+        return {"applies": False, "note": "running as root: strict drops to an unprivileged uid; run "
+                                         "`r1 sandbox doctor` as the training user to see what it gets"}
+    import pwd
+
+    uid = os.geteuid()
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    deleg = report.delegation
+    advice: dict[str, Any] = {"applies": True, "uid": uid, "tier": report.best,
+                              "cgroup": deleg.status if deleg else report.layers.get("cgroup"),
+                              "gaps": "" if report.best == "strict" else rootless_gaps(report),
+                              "for_more": []}
+    if report.best == "strict" or deleg is None:
+        return advice
+    hybrid = deleg.hybrid
+    v2 = Path("/sys/fs/cgroup/unified" if hybrid else "/sys/fs/cgroup")
+    group = v2 / f"r1-{user}"
+    files = " ".join(str(group / f) for f in ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads"))
+    as_root = [f"mkdir -p {group}", f"chown {uid} {group} {files}",
+               f"echo <pid of {user}'s shell> > {group}/cgroup.procs   # then start r1 from that shell"]
+    if hybrid:
+        advice["for_more"] = [
+            "strict needs memory and pids cgroups: on this host they are cgroup-v1 controllers, which "
+            "cannot be delegated to a user; run as root, or boot with systemd.unified_cgroup_hierarchy=1 "
+            "(pure cgroup v2)",
+            "whole-tree CPU accounting and kill-all (partial delegation of the v2 group), as root: "
+            + "; ".join(as_root)]
+    elif Path("/run/systemd/system").is_dir():
+        advice["for_more"] = [
+            "start r1 in a delegated scope: systemd-run --user --scope -p Delegate=yes -- r1 train ...",
+            "if memory or pids are still missing, the user manager does not delegate them; as root: "
+            "mkdir -p /etc/systemd/system/user@.service.d && printf "
+            "'[Service]\\nDelegate=pids memory cpu\\n' > /etc/systemd/system/user@.service.d/delegate.conf "
+            "&& systemctl daemon-reload"]
+    else:
+        advice["for_more"] = ["as root: echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control; "
+                              + "; ".join(as_root)]
+    return advice

@@ -36,6 +36,7 @@ from r1_sandbox.isolation import (
 )
 from r1_sandbox.launcher import MARKER, START, launcher_argv, start_argv
 from r1_sandbox.netns import NETNS
+from r1_sandbox.reaper import REAPER, ReaperRun
 
 __all__ = ["Gate", "Outcome", "execute"]
 
@@ -196,11 +197,13 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
     go_r, go_w = os.pipe() if iso.launcher is not None else (None, None)
     # the helper also writes the start marker inside: bubblewrap copies it into the sandbox's root
     helper_fd = os.open(iso.launcher, os.O_RDONLY | os.O_CLOEXEC) if iso.bwrap and iso.launcher else None
+    reap = ReaperRun(iso.reaper) if iso.bwrap and iso.reaper else None  # rootless tier only
     slot = _Slot(gate)
     try:
         cmd, env, cwd, setup = _command(iso, group, run, seccomp_fd=seccomp_fd, go_fd=go_r,
-                                        helper_fd=helper_fd)
+                                        helper_fd=helper_fd, reap=reap)
         pass_fds = [fd for fd in (seccomp_fd, run.netns_fd, go_r, helper_fd) if fd is not None]
+        pass_fds += reap.pass_fds if reap else []
         with open(run.stdin_path, "rb") as stdin:
             if go_w is None:
                 slot.take()
@@ -211,15 +214,23 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
             except (OSError, subprocess.SubprocessError) as exc:
                 return Outcome(started=False, setup_error=f"cannot start the sandbox: {exc}")
         _give_pipes(proc, iso)
+        if reap is not None:
+            reap.started()
         if go_r is not None and go_w is not None:
             os.close(go_r)
             go_r = None
             slot.take()
             with contextlib.suppress(OSError):  # the sandbox died while setting up: _watch sees it
                 os.write(go_w, b"g")
-        return _watch(proc, group, iso, time.monotonic(), run.limits, slot)
+        out = _watch(proc, group, iso, time.monotonic(), run.limits, slot)
+        if reap is not None:
+            reap.apply(out, cgroup_cpu=group is not None,
+                       cgroup_memory=group is not None and group.bounds_memory)
+        return out
     finally:
         slot.give_back()
+        if reap is not None:
+            reap.close()
         for fd in (seccomp_fd, go_r, go_w, helper_fd):
             if fd is not None:
                 os.close(fd)
@@ -244,24 +255,27 @@ def _seccomp_fd(bpf: bytes) -> int:
 
 
 def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: int | None,
-             go_fd: int | None, helper_fd: int | None
+             go_fd: int | None, helper_fd: int | None, reap: ReaperRun | None = None
              ) -> tuple[list[str], dict[str, str], str, Callable[[], None] | None]:
     """Command line, environment, cwd and child setup (None when the C launcher does it)."""
     if iso.bwrap is not None:
         # the helper writes the start marker inside (else: a shell)
         helper = [(helper_fd, START)] if helper_fd is not None else []
+        helper += [(reap.binary_fd, REAPER)] if reap is not None else []
         cmd = bwrap_argv(iso.bwrap, run.box, run.mounts, program_env("/tmp"),
                          tmpfs_bytes=run.limits.tmpfs_bytes, seccomp_fd=seccomp_fd,
                          netns_entered=run.netns_fd is not None,
                          disable_userns=not (seccomp_fd is not None and iso.seccomp_blocks_userns),
                          etc=run.etc, executables=helper)
-        cmd += start_argv(START if helper else None, run.argv, go_fd)
+        cmd += reap.argv(run.limits.pids) if reap else []
+        cmd += start_argv(START if helper_fd is not None else None, run.argv, go_fd)
         env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
         cwd = "/"
     else:
         cmd = start_argv(iso.launcher, _host_argv(run.argv, run.box, run.mounts), go_fd)
         env, cwd = program_env(str(run.box)), str(run.box)
-    hard = rlimits(run.limits, cgroup=group is not None, uid_dropped=iso.uid is not None)
+    hard = rlimits(run.limits, cgroup=group is not None and group.bounds_memory,
+                   uid_dropped=iso.uid is not None)
     if iso.launcher is None:
         return cmd, env, cwd, child_setup(group, hard, iso.uid, iso.gid, new_session=iso.bwrap is None)
     # vfork + exec of a C helper: the supervisor is never forked
@@ -367,8 +381,8 @@ def _kill(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolation
     with contextlib.suppress(ProcessLookupError, PermissionError):
         if iso.bwrap is None:
             os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
+        else:  # not proc.kill(): its poll() would reap bwrap, and _reap's wait4 would find no child
+            os.kill(proc.pid, signal.SIGKILL)
 
 
 def _status(out: Outcome, returncode: int, *, bwrap: bool) -> None:
