@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from r1_core.api import get_trainer, list_entries
-from r1_core.cli.app import console
-from r1_core.config import load_config, parse_cli_overrides
+from r1_core.cli.app import console, print_json
+from r1_core.config import load_config, parse_cli_overrides, read_yaml
 from r1_core.errors import UnknownNameError
 
 
@@ -20,7 +20,16 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         trainer: str = typer.Argument(None, help="sft | grpo | combined | pipeline (`r1 trainers list`)."),
         config: str = typer.Option(None, "--config", help="YAML file; CLI options override it."),
-        show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config and exit."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", "--show-config",
+            help="Check everything short of loading weights and data (TRL config built, rewards built, "
+                 "accelerate/DeepSpeed settings, optional packages) and report every key; exit 0 or 2."),
+        as_json: bool = typer.Option(False, "--json", help="With --dry-run: one JSON object on stdout."),
+        accelerate_config: str = typer.Option(
+            None, "--accelerate-config", help="With --dry-run: also check this accelerate config file."),
+        num_processes: int = typer.Option(
+            None, "--num-processes", help="With --dry-run: validate for this many training processes "
+                                          "(default: the accelerate config's, else 1)."),
         help_: bool = typer.Option(False, "--help", "-h", help="Show the trainer's options and exit."),
     ) -> None:
         """Train a model. Every config field is also an option: --max-steps 10 --reward accuracy."""
@@ -37,8 +46,16 @@ def register(app: typer.Typer) -> None:
         entry = get_trainer(trainer)
         overrides = parse_cli_overrides(list(ctx.args))
         cfg = load_config(entry.config_class, config, overrides)
-        if show_config:
-            console.print_json(cfg.model_dump_json())
+        if dry_run:
+            from r1_core.training.dryrun import dry_run as check
+            from r1_core.training.dryrun import render
+
+            raw_keys = list(dict.fromkeys([*(read_yaml(config) if config else {}), *overrides]))
+            report = check(entry.name, cfg, raw_keys, accelerate_config, num_processes)
+            if as_json:
+                print_json(report)
+            else:
+                console.print(render(report), markup=False)
             return
         entry.run(cfg)
 

@@ -15,7 +15,7 @@ import functools
 import importlib
 import sys
 import typing
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -193,6 +193,9 @@ class RunOptions(_R1Model):
     wandb_entity: str | None = None
     wandb_project: str | None = None
     wandb_run_group: str | None = None
+    defaults: Literal["r1", "open-r1"] = Field(
+        "r1", description="open-r1: TRL defaults that changed since TRL 0.18 (beta, loss_type, vllm_mode "
+                          "...) get open-r1's values where the config leaves them unset")
 
     @model_validator(mode="before")
     @classmethod

@@ -7,14 +7,13 @@ DeepSpeed ZeRO-3 can partition it while it loads.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1_core.errors import ConfigError, MissingExtraError
+from r1_core.errors import ConfigError
 from r1_core.training.config import RunOptions
 from r1_core.training.rundir import RunDir, resolve_output_dir
 
@@ -48,6 +47,8 @@ class Session:
     resume_from: Path | None
     on_gpu: bool
     notes: list[str] = field(default_factory=list)
+    user_keys: set[str] = field(default_factory=set)  # keys the config / flags set (before r1's defaults)
+    defaults_changed: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_main(self) -> bool:
@@ -95,9 +96,11 @@ def start_session(opts: RunOptions, kind: str) -> Session:
     elif run.has_run():
         raise ConfigError(f"{out} already holds a run",
                           "pass --resume to continue it or another --output-dir")
+    user_keys = set(opts.model_fields_set) | set(opts.model_extra or {})
     opts = opts.model_copy(update={"output_dir": str(out)})
     on_gpu = _gpu()
-    session = Session(kind=kind, opts=opts, run=run, resume_from=resume_from, on_gpu=on_gpu)
+    session = Session(kind=kind, opts=opts, run=run, resume_from=resume_from, on_gpu=on_gpu,
+                      user_keys=user_keys)
     _apply_machine_defaults(session)
     _check_integrations(session)
     return session
@@ -137,15 +140,10 @@ def _apply_machine_defaults(s: Session) -> None:
 
 
 def _check_integrations(s: Session) -> None:
+    from r1_core.training.requires import check_requirements
+
     o = s.opts
-    if getattr(o, "use_vllm", False) and importlib.util.find_spec("vllm") is None:
-        raise MissingExtraError("vLLM (needed for --use-vllm; GPU only)", "r1-core[vllm]")
-    for backend, module in (("wandb", "wandb"), ("tensorboard", "tensorboard")):
-        if backend in o.report_to and importlib.util.find_spec(module) is None:
-            raise MissingExtraError(f"{backend} (report_to: {backend})", module)
-    wants_deepspeed = "deepspeed" in o.passthrough() or os.environ.get("ACCELERATE_USE_DEEPSPEED") == "true"
-    if wants_deepspeed and importlib.util.find_spec("deepspeed") is None:
-        raise MissingExtraError("DeepSpeed", "r1-core[deepspeed]")
+    check_requirements(o)  # flash-attn, liger-kernel, bitsandbytes, vllm, deepspeed ...: one line each
     for key, env in (("wandb_entity", "WANDB_ENTITY"), ("wandb_project", "WANDB_PROJECT"),
                      ("wandb_run_group", "WANDB_RUN_GROUP")):
         if getattr(o, key):
@@ -175,6 +173,7 @@ def trl_args(s: Session, config_cls: Any, own: dict[str, Any]) -> Any:
         args["ddp_find_unused_parameters"] = False
     args.update({k: v for k, v in own.items() if v is not None})
     args.update({k: v for k, v in o.passthrough().items() if k in allowed})
+    _open_r1_defaults(s, config_cls, args)
     if o.push_to_hub and not args["push_to_hub"]:
         s.say("push_to_hub is inactive: the Hub is unreachable")
     try:
@@ -182,6 +181,23 @@ def trl_args(s: Session, config_cls: Any, own: dict[str, Any]) -> Any:
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"invalid training options: {str(exc).strip().splitlines()[0]}",
                           "adjust the options named above") from None
+
+
+def _open_r1_defaults(s: Session, config_cls: Any, args: dict[str, Any]) -> None:
+    """TRL defaults that changed since open-r1's TRL 0.18, for keys the config leaves unset: applied
+    back with ``defaults: open-r1``, else listed at start-up (and in ``--dry-run``)."""
+    from r1_core.training.openr1 import apply_open_r1_defaults, defaults_changed, describe_changes
+
+    kind = "sft" if s.kind == "sft" else "grpo"
+    if getattr(s.opts, "defaults", "r1") == "open-r1":
+        applied = apply_open_r1_defaults(kind, config_cls, args, s.user_keys)
+        if applied:
+            s.say("defaults open-r1: " + ", ".join(f"{k}={args[k]!r}" for k in applied))
+    r1_keys = {k for k, v in args.items() if v is not None}
+    s.defaults_changed = defaults_changed(kind, config_cls, s.user_keys, r1_keys)
+    if s.defaults_changed:
+        s.say("TRL defaults that changed since open-r1 (TRL 0.18), for keys this config leaves unset: "
+              + describe_changes(s.defaults_changed) + " — pass --defaults open-r1 to get open-r1's")
 
 
 def _hub_online() -> bool:
