@@ -31,7 +31,8 @@ def test_help_and_group_without_subcommand_exit_0():
     assert proc.returncode == 0 and "list" in proc.stdout
 
 
-@pytest.mark.parametrize("kind", ["rewards", "sandboxes", "scorers", "benchmarks", "trainers"])
+@pytest.mark.parametrize("kind", ["rewards", "sandboxes", "scorers", "benchmarks", "trainers",
+                                  "environments"])
 def test_lists_are_json(kind):
     proc = r1(kind, "list", "--json")
     assert proc.returncode == 0, proc.stderr

@@ -9,8 +9,10 @@ from r1_core import (
     ExecRequest,
     ExecResult,
     ScoreResult,
+    ToolError,
     Verdict,
     get_benchmark,
+    get_environment,
     get_reward,
     get_sandbox,
     get_scorer,
@@ -136,6 +138,47 @@ def test_hook_r1_register_trainers():
     with use_host(_host_with(P())):
         trainer = get_trainer("noop")
         assert trainer.run(trainer.config_class(steps=4)) == {"steps": 4}
+
+
+def test_hook_r1_register_environments():
+    class Counter:
+        """Counts up."""
+
+        def __init__(self, step: int = 1):
+            self.step = step
+            self.n = 0
+
+        def reset(self, **row):
+            self.n = row.get("start", 0)
+            return f"start at {self.n}"
+
+        def bump(self, times: int) -> str:
+            """Add the step several times.
+
+            Args:
+                times: how many times to add the step.
+            """
+            if times < 0:
+                return ToolError("times must be >= 0")
+            self.n += self.step * times
+            return str(self.n)
+
+    class P:
+        @hookimpl
+        def r1_register_environments(self, register):
+            register("counter", Counter, description="counts", aliases=["count"])
+
+    with use_host(_host_with(P())):
+        factory = get_environment("count", step=2)
+        assert factory.name == "counter" and factory.tools == ["bump"]
+        episode = factory()
+        assert isinstance(episode, Counter) and type(episode).__name__ == "Counter"
+        assert episode.reset(start=1) == "start at 1"
+        assert episode.bump(times=3) == "7" and episode.bump(times=-1) == "times must be >= 0"
+        assert inspect.getdoc(type(episode).bump).startswith("Add the step")
+        [stats] = factory.drain()
+        assert (stats.calls, stats.errors, stats.by_tool) == (2, 1, {"bump": 2})
+        assert factory.drain() == []
 
 
 def test_hook_r1_register_commands():

@@ -7,6 +7,7 @@ façade function.
 from r1_core.api import (
     factory,
     get_benchmark,
+    get_environment,
     get_reward,
     get_sandbox,
     get_scorer,
@@ -15,6 +16,7 @@ from r1_core.api import (
     list_plugins,
     load_object,
 )
+from r1_core.environments import EnvironmentFactory, ToolError
 from r1_core.errors import (
     ConfigError,
     DataError,
@@ -48,6 +50,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DuplicateNameError",
+    "EnvironmentFactory",
     "ExecRequest",
     "ExecResult",
     "MissingExtraError",
@@ -61,12 +64,14 @@ __all__ = [
     "Scorer",
     "SubtaskResult",
     "TestResult",
+    "ToolError",
     "Trainer",
     "UnknownNameError",
     "Verdict",
     "__version__",
     "factory",
     "get_benchmark",
+    "get_environment",
     "get_reward",
     "get_sandbox",
     "get_scorer",

@@ -13,6 +13,7 @@ import importlib
 import inspect
 from typing import Any
 
+from r1_core.environments import EnvironmentFactory
 from r1_core.errors import ConfigError, UnknownNameError
 from r1_core.plugins import PluginInfo, get_host
 from r1_core.protocols import Benchmark, RewardFunc, Sandbox, Scorer, Trainer
@@ -21,6 +22,7 @@ from r1_core.registry import KINDS, Entry
 __all__ = [
     "factory",
     "get_benchmark",
+    "get_environment",
     "get_reward",
     "get_sandbox",
     "get_scorer",
@@ -126,6 +128,28 @@ def get_trainer(name: str) -> Trainer:
     """A trainer (``sft``, ``grpo``, ``combined``, ``pipeline``)."""
     entry = get_host().registry("trainers").entry(name)
     return _build("trainer", entry.name, entry.obj, {})
+
+
+def get_environment(name: str, **options: Any) -> EnvironmentFactory:
+    """A tool environment (``python`` ...) as TRL's ``environment_factory``: each call builds one
+    episode. ``module:Class`` loads an unregistered one. Options are checked by building one episode."""
+    if ":" in name:
+        label, obj = name.rpartition(":")[2], load_object(name)
+    else:
+        entry = get_host().registry("environments").entry(name)
+        label, obj = entry.name, entry.obj
+    env = EnvironmentFactory(label, obj, options)
+    try:
+        probe = env()
+    except TypeError as exc:
+        if "argument" in str(exc):
+            raise ConfigError(f"environment {label!r}: {exc}", "check the option names") from None
+        raise
+    close = getattr(probe, "close", None)
+    if callable(close):
+        close()
+    env.drain()
+    return env
 
 
 def list_entries(kind: str) -> list[Entry[Any]]:

@@ -83,6 +83,21 @@ def r1_register_trainers(register: Register) -> None:
 
 
 @hookspec
+def r1_register_environments(register: Register) -> None:
+    """Register tool environments: factories ``(**options) -> episode`` for TRL's ``environment_factory``.
+
+    An episode object has a ``reset(**row) -> str | None`` and public methods the model may call
+    as tools (typed arguments, Google-style docstring); see ``docs/environments.md``.
+
+    Example::
+
+        @hookimpl
+        def r1_register_environments(register):
+            register("calculator", CalculatorEnv, description="exact arithmetic on fractions")
+    """
+
+
+@hookspec
 def r1_register_commands(cli: typer.Typer) -> None:
     """Add command groups to the ``r1`` command (a Typer app).
 

@@ -1,4 +1,5 @@
-"""Typed registries of named plugin objects (rewards, sandboxes, scorers, benchmarks, trainers)."""
+"""Typed registries of named plugin objects (rewards, sandboxes, scorers, benchmarks, trainers,
+environments)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ __all__ = ["KINDS", "Entry", "Register", "Registry"]
 
 T = TypeVar("T")
 
-KINDS = ("rewards", "sandboxes", "scorers", "benchmarks", "trainers")
+KINDS = ("rewards", "sandboxes", "scorers", "benchmarks", "trainers", "environments")
 """The registry kinds, each filled by the hook ``r1_register_<kind>``."""
 
 
