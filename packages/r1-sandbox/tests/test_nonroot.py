@@ -1,0 +1,373 @@
+"""The local sandbox for a user who is not root: a test uid, without and with a delegated cgroup.
+
+The suite runs as root (CI does), so each test makes the non-root side itself: a home dir owned by
+the test uid, a world-readable copy of the packages (the venv's interpreter lives under /root,
+0700), and ``setpriv`` to become that uid before ``/usr/bin/python3`` starts. Delegation is done
+the way systemd does it: a group in the v2 hierarchy whose directory and ``cgroup.procs``,
+``cgroup.subtree_control`` and ``cgroup.threads`` are chowned to the user, with the user's process
+moved into it by root before it drops privileges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from r1_sandbox.cgroup import LEAF, detect_delegated
+from r1_sandbox.reaper import parse_status
+
+UID = 47231  # no passwd entry needed; far from the sandbox uids root drops to
+PYTHON = "/usr/bin/python3"
+V2 = Path("/sys/fs/cgroup/unified") if Path("/sys/fs/cgroup/unified/cgroup.procs").exists() else Path(
+    "/sys/fs/cgroup")
+HYBRID = V2.name == "unified"
+# what the CLI and the sandbox import; copied so the test uid can read them
+MODULES = ("r1_core", "r1_sandbox", "pydantic", "pydantic_core", "annotated_types", "annotated_doc",
+           "typing_extensions", "typing_inspection", "pluggy", "typer", "click", "rich", "shellingham",
+           "markdown_it", "mdurl", "pygments", "yaml")
+
+DRIVER = r'''
+import json, sys, threading, warnings
+from r1_core.protocols import ExecRequest
+from r1_sandbox.local import LocalSandbox
+
+spec = json.load(open(sys.argv[1]))
+# a trainer has many threads: a process limit set outside the sandbox's user namespace would count them
+idle = threading.Event()
+for _ in range(spec.get("threads", 0)):
+    threading.Thread(target=idle.wait, daemon=True).start()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    sandbox = LocalSandbox(**spec.get("options", {}))
+with sandbox:
+    results = sandbox.run([ExecRequest(**r) for r in spec["requests"]])
+print(json.dumps({"tier": sandbox.tier, "layers": sandbox.isolation.layers,
+                  "warnings": [str(w.message) for w in caught],
+                  "results": [r.model_dump(mode="json") for r in results]}))
+'''
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[Path]:
+    """A world-readable copy of what the non-root interpreter imports, plus the driver."""
+    assert os.geteuid() == 0, "these tests make their own non-root user and need root (as CI runs)"
+    rt = Path(tempfile.mkdtemp(prefix="r1-nonroot-rt-", dir="/tmp"))
+    try:
+        for name in MODULES:
+            try:
+                mod = importlib.import_module(name)
+            except ImportError:
+                continue
+            src = Path(mod.__file__ or "")
+            if src.name.startswith("__init__."):
+                shutil.copytree(src.parent, rt / src.parent.name,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(src, rt / src.name)
+        for dist in ("r1-core", "r1-sandbox"):  # entry points: the CLI finds the sandbox commands
+            meta = importlib.metadata.distribution(dist)
+            for f in meta.files or []:
+                if f.parts[0].endswith(".dist-info"):
+                    target = rt / f
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(Path(str(meta.locate_file(f))), target)
+        (rt / "driver.py").write_text(DRIVER)
+        subprocess.run(["chmod", "-R", "a+rX", str(rt)], check=True)
+        rt.chmod(0o755)
+        yield rt
+    finally:
+        shutil.rmtree(rt, ignore_errors=True)
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    home = Path(tempfile.mkdtemp(prefix="r1-nonroot-home-", dir="/tmp"))
+    os.chown(home, UID, UID)
+    try:
+        yield home
+    finally:
+        _kill_leftovers()
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(f"/dev/shm/r1-sandbox-{UID}", ignore_errors=True)
+
+
+@pytest.fixture
+def delegated() -> Iterator[Path]:
+    """A v2 group delegated to the test uid as systemd does it (chown of the dir and its files)."""
+    group = V2 / f"r1-test-nonroot-{os.getpid()}"
+    group.mkdir()
+    try:
+        os.chown(group, UID, UID)
+        for name in ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads"):
+            os.chown(group / name, UID, UID)
+        yield group
+    finally:
+        _remove_group_tree(group)
+
+
+def _remove_group_tree(group: Path) -> None:
+    deadline = time.monotonic() + 10  # zombies wait for this machine's slow PID 1 (~1-2 s)
+    while group.exists():
+        for path, _, _ in sorted(os.walk(group), key=lambda t: -len(t[0])):
+            with contextlib.suppress(OSError):
+                (Path(path) / "cgroup.kill").write_text("1")
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"cannot remove the test's cgroup {group}")
+        time.sleep(0.05)
+
+
+def _live_processes() -> list[str]:
+    """Processes of the test uid that are not zombies (a zombie waits for PID 1 to reap it)."""
+    live = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            status = (proc / "status").read_text()
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if fields["Uid"].split()[0] == str(UID) and not fields["State"].strip().startswith("Z"):
+                live.append(f"{proc.name} {fields['Name'].strip()}")
+    return live
+
+
+def _kill_leftovers() -> None:
+    for entry in _live_processes():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(entry.split()[0]), 9)
+
+
+def as_user(runtime: Path, home: Path, args: list[str], *, group: Path | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(runtime), "LANG": "C.UTF-8"}
+    cmd = ["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups", "--", PYTHON, *args]
+    if group is not None:  # root puts the process into the delegated group, then it drops to the uid
+        cmd = ["/bin/sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh", *cmd]
+    return subprocess.run(cmd, env=env, cwd="/tmp", capture_output=True, text=True, timeout=timeout)
+
+
+def run_batch(runtime: Path, home: Path, requests: list[dict], *, group: Path | None = None,
+              threads: int = 0) -> dict:
+    spec = home / "spec.json"
+    spec.write_text(json.dumps({"options": {"precompiled_header": False}, "requests": requests,
+                                "threads": threads}))
+    os.chown(spec, UID, UID)
+    proc = as_user(runtime, home, [str(runtime / "driver.py"), str(spec)], group=group)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def doctor(runtime: Path, home: Path, *, group: Path | None = None, json_out: bool = True):
+    proc = as_user(runtime, home, ["-m", "r1_core.cli", "sandbox", "doctor",
+                                   *(["--json"] if json_out else [])], group=group)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout) if json_out else proc.stdout
+
+
+SPIN = "x = 0\nwhile True: x += 1\n"
+# the parent never waits for the child doing the work (killed by its own CPU limit, left a zombie):
+# its CPU time must still be charged to the run
+HIDDEN_CPU = ("import os, time\npid = os.fork()\nif pid == 0:\n    x = 0\n    while True: x += 1\n"
+              "while open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0] != 'Z':\n"
+              "    time.sleep(0.05)\nprint('done')\n")
+FORK_BOMB = ("import os, time\nn = 0\ntry:\n    while n < 10000:\n        if os.fork() == 0:\n"
+             "            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
+             "except OSError:\n    pass\nprint('forked', n)\n")
+SETUID = ("import os, subprocess\nprint('euid', os.geteuid())\ntry:\n    os.setuid(0)\n"
+          "    print('setuid ok')\nexcept OSError as e:\n    print('setuid refused', e.errno)\n"
+          "r = subprocess.run(['/usr/bin/su', '-c', 'id -u'], capture_output=True, text=True, input='')\n"
+          "print('su', r.returncode, r.stdout.strip())\n")
+DAEMON = ("import subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True)\nprint('left')\n")
+
+
+def _common_requests() -> list[tuple[dict, str]]:
+    """(request, expected verdict) that must hold in every non-root tier."""
+    return [
+        ({"language": "python", "source": "print(input())", "stdin": "hi\n"}, "OK"),
+        ({"language": "python", "source": SPIN, "time_limit_s": 0.5}, "TLE"),
+        ({"language": "python", "source": "import time\ntime.sleep(30)", "time_limit_s": 0.2}, "TLE"),
+        ({"language": "python", "source": "raise SystemExit(4)"}, "RE"),
+        ({"language": "python", "source": "import sys\nsys.exit(152)"}, "RE"),  # not signal 24 / TLE
+        ({"language": "python", "source": "x = []\nwhile True: x.append(bytearray(8 << 20))",
+          "memory_limit_mb": 128}, "MLE"),
+        ({"language": "python", "source": "while True: print('x' * 999)", "output_limit_bytes": 1 << 16},
+         "OLE"),
+        ({"language": "python", "source": FORK_BOMB}, "OK"),
+        ({"language": "python", "source": HIDDEN_CPU, "time_limit_s": 0.6, "wall_limit_s": 60}, "TLE"),
+        ({"language": "python", "source": DAEMON}, "OK"),
+    ]
+
+
+def _check_common(results: list[dict], expected: list[str]) -> None:
+    assert [r["verdict"] for r in results] == expected, [(r["verdict"], r["message"]) for r in results]
+    ok, spin, sleeper, exit4, exit152, mle, _, bomb, hidden, _ = results
+    assert ok["stdout"] == "hi\n" and ok["tier"] in ("rootless", "strict")
+    assert 0 < ok["peak_memory_bytes"] < 64 << 20  # the program's RSS, not the supervisor's
+    # on a loaded machine the wall limit may come first; then only a cgroup knows the CPU time
+    assert spin["message"].startswith("wall time") or spin["cpu_time_s"] >= 0.5, spin
+    assert sleeper["message"].startswith("wall time exceeded")  # was SE: bwrap reaped behind wait4
+    assert (exit4["exit_code"], exit4["signal"]) == (4, None)
+    assert (exit152["exit_code"], exit152["signal"]) == (152, None)
+    assert "memory" in mle["message"]
+    forked = int(bomb["stdout"].split()[1])
+    assert 0 < forked < 64, bomb["stdout"]  # pids_max (64) processes + threads per run
+    assert hidden["message"].startswith("CPU time") and hidden["cpu_time_s"] > 0.6, hidden  # the child's too
+
+
+def test_rootless_tier_without_delegation_judges_and_contains(runtime, home):
+    secret = home / "secret.txt"
+    secret.write_text("CANARY-7f3a9 of the calling user\n")
+    os.chown(secret, UID, UID)
+    secret.chmod(0o600)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    accepted: list[object] = []
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(listener.accept())
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    hostile = [
+        ({"language": "python", "source": f"print(open({str(secret)!r}).read())"}, "RE"),
+        ({"language": "python", "source": "print(open('/etc/shadow').read())"}, "RE"),
+        ({"language": "python", "source": "import os\nprint(sorted(os.listdir('/')))\n"
+                                          "print(open('/proc/1/environ', 'rb').read())"}, "OK"),
+        ({"language": "python",
+          "source": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 1)"}, "RE"),
+        ({"language": "python", "source": SETUID}, "OK"),
+        ({"language": "cpp", "source": "#include <vector>\n#include <cstdio>\nint main(){ long n; "
+                                       "scanf(\"%ld\", &n); std::vector<char> v(n, 1); "
+                                       "printf(\"%d\\n\", v[n - 1]); }",
+          "stdin": str(1 << 30), "memory_limit_mb": 256}, "MLE"),
+    ]
+    cases = _common_requests() + hostile
+    try:
+        data = run_batch(runtime, home, [req for req, _ in cases], threads=100)
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert data["tier"] == "rootless" and "reaper" in data["layers"] and "cgroup" not in data["layers"]
+    assert len(data["warnings"]) == 1 and "rootless tier" in data["warnings"][0]
+    results = data["results"]
+    _check_common(results[:10], [v for _, v in cases[:10]])
+    assert [r["verdict"] for r in results[10:]] == [v for _, v in hostile], [
+        (r["verdict"], r["message"], r["stderr"][-300:]) for r in results[10:]]
+    home_file, shadow, root_view, net, setuid, cpp_mle = results[10:]
+    assert "FileNotFoundError" in home_file["stderr"] and "FileNotFoundError" in shadow["stderr"]
+    assert "'home'" not in root_view["stdout"] and "'root'" not in root_view["stdout"]
+    assert "PYTHONPATH" not in root_view["stdout"] and str(runtime) not in root_view["stdout"]
+    assert "PermissionError" in net["stderr"] and not accepted
+    lines = setuid["stdout"].splitlines()
+    assert lines[0] == f"euid {UID}" and lines[1].startswith("setuid refused") and "su 0" not in lines[2]
+    assert cpp_mle["compile_output"] == "" or "error" not in cpp_mle["compile_output"]
+    everything = json.dumps(results)
+    assert "CANARY-7f3a9" not in everything
+    assert not _live_processes()  # the setsid daemon and the fork bomb's children are gone
+
+
+def test_rootless_with_a_delegated_group_accounts_cpu_in_the_cgroup(runtime, home, delegated):
+    cases = _common_requests()
+    data = run_batch(runtime, home, [req for req, _ in cases], group=delegated)
+    if HYBRID:  # memory and pids are v1 here: the v2 group gives CPU accounting and kill-all only
+        assert data["tier"] == "rootless" and "cgroup" in data["layers"]
+        assert "summed over the tree by the delegated cgroup" in data["warnings"][0]
+    else:
+        assert data["tier"] == "strict" and not data["warnings"]
+    results = data["results"]
+    _check_common(results, [v for _, v in cases])
+    assert results[1]["message"].startswith("CPU time")  # polled from cpu.stat, killed at the limit
+    assert not _live_processes()
+    runs = [p for p in (delegated / "r1-sandbox").iterdir() if p.is_dir()] if HYBRID else []
+    assert all(not (p / "cgroup.procs").read_text().split() for p in runs)
+
+
+def test_doctor_without_root_says_what_it_gets_and_how_to_get_more(runtime, home):
+    data = doctor(runtime, home)
+    assert data["root"] is False and data["sandbox_uid"] == UID and data["best_tier"] == "rootless"
+    assert data["layers"]["reaper"] == "ok" and data["tiers"]["rootless"] == "ok"
+    assert "not delegated" in data["layers"]["cgroup"]
+    advice = data["without_root"]
+    assert advice["applies"] and advice["tier"] == "rootless" and "RLIMIT_AS" in advice["gaps"]
+    group = V2 / f"r1-{UID}"
+    chown = f"chown {UID} {group} {group}/cgroup.procs {group}/cgroup.subtree_control {group}/cgroup.threads"
+    assert any(chown in line for line in advice["for_more"]), advice["for_more"]
+    if HYBRID:
+        assert any("cgroup-v1" in line for line in advice["for_more"])
+    text = doctor(runtime, home, json_out=False)
+    assert "without root:" in text and "for more:" in text and "best tier: rootless" in text
+
+
+def test_doctor_with_a_delegated_group(runtime, home, delegated):
+    data = doctor(runtime, home, group=delegated)
+    if HYBRID:
+        assert data["layers"]["cgroup"].startswith("partial: CPU accounting and kill-all")
+        assert data["cgroup_layout"] == "v2-cpu" and data["best_tier"] == "rootless"
+        assert "delegated cgroup" in data["without_root"]["gaps"]
+    else:
+        assert data["layers"]["cgroup"] == "ok" and data["best_tier"] == "strict"
+
+
+def test_full_delegation_on_a_fake_pure_v2_cgroupfs(tmp_path):
+    """What ``systemd-run --user --scope -p Delegate=yes`` gives on a pure v2 host (this machine kind is
+    hybrid): our processes move to a leaf, memory+pids are enabled below the delegated group."""
+    scope = tmp_path / "user.slice" / "run-1.scope"
+    scope.mkdir(parents=True)
+    (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
+    (tmp_path / "cgroup.procs").write_text("")
+    (scope / "cgroup.controllers").write_text("cpu memory pids\n")
+    (scope / "cgroup.subtree_control").write_text("")
+    (scope / "cgroup.procs").write_text("4242\n")
+    proc_cgroup = tmp_path / "self-cgroup"
+    proc_cgroup.write_text("0::/user.slice/run-1.scope\n")
+    deleg = detect_delegated(tmp_path, proc_cgroup)
+    assert deleg.status == "ok" and not deleg.hybrid and deleg.own == scope
+    assert deleg.layout is not None and deleg.layout.limits and deleg.layout.kind == "v2"
+    assert deleg.layout.memory == deleg.layout.pids == deleg.layout.v2 == scope / "r1-sandbox"
+    assert (scope / LEAF / "cgroup.procs").read_text() == "4242"  # moved out of the delegated group
+    assert (scope / "cgroup.subtree_control").read_text() == "+memory +pids"
+    assert (scope / "r1-sandbox" / "cgroup.subtree_control").read_text() == "+memory +pids"
+    # a second supervisor, started from the leaf, uses the same delegated group
+    proc_cgroup.write_text(f"0::/user.slice/run-1.scope/{LEAF}\n")
+    assert detect_delegated(tmp_path, proc_cgroup).own == scope
+
+
+def test_partial_delegation_on_a_fake_hybrid_cgroupfs(tmp_path):
+    unified = tmp_path / "unified"
+    group = unified / "r1-user"
+    group.mkdir(parents=True)
+    (unified / "cgroup.procs").write_text("")
+    (group / "cgroup.procs").write_text("")
+    proc_cgroup = tmp_path / "self-cgroup"
+    proc_cgroup.write_text("4:memory:/x\n0::/r1-user\n")
+    deleg = detect_delegated(tmp_path, proc_cgroup)
+    assert deleg.hybrid and deleg.status.startswith("partial") and "cgroup-v1" in deleg.status
+    assert deleg.layout is not None and not deleg.layout.limits
+    assert deleg.layout.parents() == [group / "r1-sandbox"]
+
+
+def test_reaper_status_is_its_last_line():
+    assert parse_status(b"r1-reap 0 0 1500000 2048\n") is not None
+    status = parse_status(b"r1-reap 0 0 1 1\nr1-reap -1 9 2500000 4096\n")
+    assert status is not None
+    assert (status.exit_code, status.signal, status.cpu_s) == (None, 9, 2.5)
+    assert status.peak_memory_bytes == 4 << 20
+    assert parse_status(b"") is None and parse_status(b"r1-reap x\n") is None
