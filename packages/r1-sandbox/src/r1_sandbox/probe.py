@@ -97,8 +97,11 @@ def _probe(config: LocalSandboxConfig) -> ProbeReport:
                                               f"{os.geteuid()}) inside their own user namespace")
     _probe_cgroup(report)
     if not root:
-        report.reaper = str(build_reaper(cache_dir_for(config, None), config.cc) or "") or None
-        report.layers["reaper"] = "ok" if report.reaper else f"cannot build r1-reap with {config.cc!r}"
+        cache = cache_dir_for(config, None)
+        report.reaper = str(build_reaper(cache, config.cc) or "") or None
+        report.layers["reaper"] = "ok" if report.reaper else (
+            f"cannot build r1-reap with {config.cc!r} into {cache}/launcher (install gcc, or set cache_dir "
+            "to a directory of yours)")
     _probe_bwrap(report, config.bwrap)
     if config.seccomp:
         try:
