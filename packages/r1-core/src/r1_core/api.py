@@ -13,7 +13,7 @@ import importlib
 import inspect
 from typing import Any
 
-from r1_core.environments import EnvironmentFactory
+from r1_core.environments import EnvironmentFactory, close_episode
 from r1_core.errors import ConfigError, UnknownNameError
 from r1_core.plugins import PluginInfo, get_host
 from r1_core.protocols import Benchmark, RewardFunc, Sandbox, Scorer, Trainer
@@ -145,9 +145,7 @@ def get_environment(name: str, **options: Any) -> EnvironmentFactory:
         if "argument" in str(exc):
             raise ConfigError(f"environment {label!r}: {exc}", "check the option names") from None
         raise
-    close = getattr(probe, "close", None)
-    if callable(close):
-        close()
+    close_episode(probe)
     env.drain()
     return env
 

@@ -9,7 +9,8 @@ An *environment* is a class (or factory) whose instances are *episodes*, exactly
 * every other public method defined on the class is a tool the model may call: typed arguments and
   a Google-style docstring (TRL renders them into the chat template's tool schema).
 * optional ``get_reward() -> float``: the environment scores the finished episode itself.
-* optional ``close()``: release what the episode holds (processes, sandboxes).
+* optional ``_close()``: release what the episode holds (processes, sandboxes). It is private on
+  purpose: TRL offers every public method except ``reset`` and ``get_reward`` as a tool.
 
 A tool reports a failure of the model's call (bad input, an exception in its code) by returning
 :class:`ToolError` text; an exception raised by a tool is reported by TRL as a failed call. Either
@@ -35,11 +36,12 @@ __all__ = [
     "Episode",
     "EpisodeStats",
     "ToolError",
+    "close_episode",
     "summarize_episodes",
     "tool_methods",
 ]
 
-RESERVED = frozenset({"reset", "get_reward", "close"})
+RESERVED = frozenset({"reset", "get_reward"})
 """Public method names of an episode that are not tools."""
 
 
@@ -160,6 +162,13 @@ def _instrumented(cls: type, tracker: _Tracker) -> type:
     return type(cls.__name__, (cls,), members)
 
 
+def close_episode(episode: Any) -> None:
+    """Call the episode's optional ``_close()``."""
+    close = getattr(episode, "_close", None)
+    if callable(close):
+        close()
+
+
 class EnvironmentFactory:
     """A registered environment with its options: each call builds one (instrumented) episode.
 
@@ -198,9 +207,7 @@ class EnvironmentFactory:
         try:
             return tool_methods(type(episode))
         finally:
-            close = getattr(episode, "close", None)
-            if callable(close):
-                close()
+            close_episode(episode)
 
     def drain(self) -> list[EpisodeStats]:
         """The stats of the episodes begun since the last call (their tool calls are done by the

@@ -41,6 +41,18 @@ def r1_register_sandboxes(register: Register) -> None:
     register("morph", _morph, description="Morph Cloud instances (morph extra, MORPH_API_KEY)")
 
 
+@factory
+def _python_environment(**options: Any) -> Any:
+    from r1_sandbox.python_env import PythonEnvironment
+    return PythonEnvironment(**options)
+
+
+@hookimpl
+def r1_register_environments(register: Register) -> None:
+    register("python", _python_environment, aliases=["python_sandbox"],
+             description="a stateful Python session per episode, in the sandbox (local by default)")
+
+
 @hookimpl
 def r1_register_commands(cli: Any) -> None:
     from r1_core.cli.app import command_group
