@@ -21,14 +21,19 @@ import subprocess
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from r1_sandbox.cgroup import LEAF, detect_delegated
+from r1_sandbox.cgroup import LEAF, Delegation, detect_delegated
+from r1_sandbox.probe import ProbeReport, rootless_advice
 from r1_sandbox.reaper import parse_status
 
-UID = 47231  # no passwd entry needed; far from the sandbox uids root drops to
+# test uids (no passwd entry needed), far from the sandbox uids root drops to; one per test, since
+# CI runs tests in parallel workers and each test kills what its uid left behind
+UID_BASE = 47231
 PYTHON = "/usr/bin/python3"
 V2 = Path("/sys/fs/cgroup/unified") if Path("/sys/fs/cgroup/unified/cgroup.procs").exists() else Path(
     "/sys/fs/cgroup")
@@ -91,27 +96,34 @@ def runtime() -> Iterator[Path]:
         shutil.rmtree(rt, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class User:
+    uid: int
+    home: Path
+
+
 @pytest.fixture
-def home() -> Iterator[Path]:
+def user(request: pytest.FixtureRequest) -> Iterator[User]:
+    uid = UID_BASE + zlib.crc32(request.node.name.encode()) % 1000
     home = Path(tempfile.mkdtemp(prefix="r1-nonroot-home-", dir="/tmp"))
-    os.chown(home, UID, UID)
+    os.chown(home, uid, uid)
     try:
-        yield home
+        yield User(uid, home)
     finally:
-        _kill_leftovers()
+        _kill_leftovers(uid)
         shutil.rmtree(home, ignore_errors=True)
-        shutil.rmtree(f"/dev/shm/r1-sandbox-{UID}", ignore_errors=True)
+        shutil.rmtree(f"/dev/shm/r1-sandbox-{uid}", ignore_errors=True)
 
 
 @pytest.fixture
-def delegated() -> Iterator[Path]:
+def delegated(user: User) -> Iterator[Path]:
     """A v2 group delegated to the test uid as systemd does it (chown of the dir and its files)."""
     group = V2 / f"r1-test-nonroot-{os.getpid()}"
     group.mkdir()
     try:
-        os.chown(group, UID, UID)
+        os.chown(group, user.uid, user.uid)
         for name in ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads"):
-            os.chown(group / name, UID, UID)
+            os.chown(group / name, user.uid, user.uid)
         yield group
     finally:
         _remove_group_tree(group)
@@ -130,7 +142,7 @@ def _remove_group_tree(group: Path) -> None:
         time.sleep(0.05)
 
 
-def _live_processes() -> list[str]:
+def _live_processes(uid: int) -> list[str]:
     """Processes of the test uid that are not zombies (a zombie waits for PID 1 to reap it)."""
     live = []
     for proc in Path("/proc").iterdir():
@@ -139,39 +151,39 @@ def _live_processes() -> list[str]:
         with contextlib.suppress(OSError):
             status = (proc / "status").read_text()
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if fields["Uid"].split()[0] == str(UID) and not fields["State"].strip().startswith("Z"):
+            if fields["Uid"].split()[0] == str(uid) and not fields["State"].strip().startswith("Z"):
                 live.append(f"{proc.name} {fields['Name'].strip()}")
     return live
 
 
-def _kill_leftovers() -> None:
-    for entry in _live_processes():
+def _kill_leftovers(uid: int) -> None:
+    for entry in _live_processes(uid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(int(entry.split()[0]), 9)
 
 
-def as_user(runtime: Path, home: Path, args: list[str], *, group: Path | None = None,
+def as_user(runtime: Path, user: User, args: list[str], *, group: Path | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(runtime), "LANG": "C.UTF-8"}
-    cmd = ["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups", "--", PYTHON, *args]
+    env = {"HOME": str(user.home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(runtime), "LANG": "C.UTF-8"}
+    cmd = ["setpriv", f"--reuid={user.uid}", f"--regid={user.uid}", "--clear-groups", "--", PYTHON, *args]
     if group is not None:  # root puts the process into the delegated group, then it drops to the uid
         cmd = ["/bin/sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh", *cmd]
     return subprocess.run(cmd, env=env, cwd="/tmp", capture_output=True, text=True, timeout=timeout)
 
 
-def run_batch(runtime: Path, home: Path, requests: list[dict], *, group: Path | None = None,
+def run_batch(runtime: Path, user: User, requests: list[dict], *, group: Path | None = None,
               threads: int = 0) -> dict:
-    spec = home / "spec.json"
+    spec = user.home / "spec.json"
     spec.write_text(json.dumps({"options": {"precompiled_header": False}, "requests": requests,
                                 "threads": threads}))
-    os.chown(spec, UID, UID)
-    proc = as_user(runtime, home, [str(runtime / "driver.py"), str(spec)], group=group)
+    os.chown(spec, user.uid, user.uid)
+    proc = as_user(runtime, user, [str(runtime / "driver.py"), str(spec)], group=group)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)
 
 
-def doctor(runtime: Path, home: Path, *, group: Path | None = None, json_out: bool = True):
-    proc = as_user(runtime, home, ["-m", "r1_core.cli", "sandbox", "doctor",
+def doctor(runtime: Path, user: User, *, group: Path | None = None, json_out: bool = True):
+    proc = as_user(runtime, user, ["-m", "r1_core.cli", "sandbox", "doctor",
                                    *(["--json"] if json_out else [])], group=group)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout) if json_out else proc.stdout
@@ -227,10 +239,10 @@ def _check_common(results: list[dict], expected: list[str]) -> None:
     assert hidden["message"].startswith("CPU time") and hidden["cpu_time_s"] > 0.6, hidden  # the child's too
 
 
-def test_rootless_tier_without_delegation_judges_and_contains(runtime, home):
-    secret = home / "secret.txt"
+def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
+    secret = user.home / "secret.txt"
     secret.write_text("CANARY-7f3a9 of the calling user\n")
-    os.chown(secret, UID, UID)
+    os.chown(secret, user.uid, user.uid)
     secret.chmod(0o600)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -260,7 +272,7 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, home):
     ]
     cases = _common_requests() + hostile
     try:
-        data = run_batch(runtime, home, [req for req, _ in cases], threads=100)
+        data = run_batch(runtime, user, [req for req, _ in cases], threads=100)
     finally:
         stop.set()
         thread.join()
@@ -277,16 +289,16 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, home):
     assert "PYTHONPATH" not in root_view["stdout"] and str(runtime) not in root_view["stdout"]
     assert "PermissionError" in net["stderr"] and not accepted
     lines = setuid["stdout"].splitlines()
-    assert lines[0] == f"euid {UID}" and lines[1].startswith("setuid refused") and "su 0" not in lines[2]
+    assert lines[0] == f"euid {user.uid}" and lines[1].startswith("setuid refused") and "su 0" not in lines[2]
     assert cpp_mle["compile_output"] == "" or "error" not in cpp_mle["compile_output"]
     everything = json.dumps(results)
     assert "CANARY-7f3a9" not in everything
-    assert not _live_processes()  # the setsid daemon and the fork bomb's children are gone
+    assert not _live_processes(user.uid)  # the setsid daemon and the fork bomb's children are gone
 
 
-def test_rootless_with_a_delegated_group_accounts_cpu_in_the_cgroup(runtime, home, delegated):
+def test_rootless_with_a_delegated_group_accounts_cpu_in_the_cgroup(runtime, user, delegated):
     cases = _common_requests()
-    data = run_batch(runtime, home, [req for req, _ in cases], group=delegated)
+    data = run_batch(runtime, user, [req for req, _ in cases], group=delegated)
     if HYBRID:  # memory and pids are v1 here: the v2 group gives CPU accounting and kill-all only
         assert data["tier"] == "rootless" and "cgroup" in data["layers"]
         assert "summed over the tree by the delegated cgroup" in data["warnings"][0]
@@ -295,29 +307,30 @@ def test_rootless_with_a_delegated_group_accounts_cpu_in_the_cgroup(runtime, hom
     results = data["results"]
     _check_common(results, [v for _, v in cases])
     assert results[1]["message"].startswith("CPU time")  # polled from cpu.stat, killed at the limit
-    assert not _live_processes()
+    assert not _live_processes(user.uid)
     runs = [p for p in (delegated / "r1-sandbox").iterdir() if p.is_dir()] if HYBRID else []
     assert all(not (p / "cgroup.procs").read_text().split() for p in runs)
 
 
-def test_doctor_without_root_says_what_it_gets_and_how_to_get_more(runtime, home):
-    data = doctor(runtime, home)
-    assert data["root"] is False and data["sandbox_uid"] == UID and data["best_tier"] == "rootless"
+def test_doctor_without_root_says_what_it_gets_and_how_to_get_more(runtime, user):
+    data = doctor(runtime, user)
+    assert data["root"] is False and data["sandbox_uid"] == user.uid and data["best_tier"] == "rootless"
     assert data["layers"]["reaper"] == "ok" and data["tiers"]["rootless"] == "ok"
     assert "not delegated" in data["layers"]["cgroup"]
     advice = data["without_root"]
     assert advice["applies"] and advice["tier"] == "rootless" and "RLIMIT_AS" in advice["gaps"]
-    group = V2 / f"r1-{UID}"
-    chown = f"chown {UID} {group} {group}/cgroup.procs {group}/cgroup.subtree_control {group}/cgroup.threads"
+    group = V2 / f"r1-{user.uid}"
+    files = " ".join(f"{group}/{f}" for f in ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads"))
+    chown = f"chown {user.uid} {group} {files}"
     assert any(chown in line for line in advice["for_more"]), advice["for_more"]
     if HYBRID:
         assert any("cgroup-v1" in line for line in advice["for_more"])
-    text = doctor(runtime, home, json_out=False)
+    text = doctor(runtime, user, json_out=False)
     assert "without root:" in text and "for more:" in text and "best tier: rootless" in text
 
 
-def test_doctor_with_a_delegated_group(runtime, home, delegated):
-    data = doctor(runtime, home, group=delegated)
+def test_doctor_with_a_delegated_group(runtime, user, delegated):
+    data = doctor(runtime, user, group=delegated)
     if HYBRID:
         assert data["layers"]["cgroup"].startswith("partial: CPU accounting and kill-all")
         assert data["cgroup_layout"] == "v2-cpu" and data["best_tier"] == "rootless"
@@ -371,3 +384,18 @@ def test_reaper_status_is_its_last_line():
     assert (status.exit_code, status.signal, status.cpu_s) == (None, 9, 2.5)
     assert status.peak_memory_bytes == 4 << 20
     assert parse_status(b"") is None and parse_status(b"r1-reap x\n") is None
+
+
+def test_doctor_advice_on_a_pure_v2_host_that_refuses_user_namespaces():
+    report = ProbeReport(False, None, None, bwrap="/usr/bin/bwrap", delegation=Delegation(
+        None, "own cgroup /sys/fs/cgroup/user.slice/a.scope is not delegated", Path("/x"), hybrid=False))
+    report.tiers = {"strict": "missing cgroup", "namespaces": "missing cgroup", "rlimits": "ok",
+                    "rootless": "failed: bwrap: No permission to create new namespace"}
+    advice = rootless_advice(report)
+    assert advice["applies"] and advice["tier"] == "rlimits"
+    assert "user.max_user_namespaces" in advice["for_more"][0]
+    if Path("/run/systemd/system").is_dir():
+        assert "systemd-run --user --scope -p Delegate=yes -- r1" in advice["for_more"][1]
+    else:
+        assert advice["for_more"][1].startswith("as root: echo +memory +pids > /sys/fs/cgroup/cgroup.")
+        assert f"chown {os.geteuid()} /sys/fs/cgroup/r1-" in advice["for_more"][1]

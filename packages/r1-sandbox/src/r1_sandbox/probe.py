@@ -239,6 +239,12 @@ def rootless_advice(report: ProbeReport) -> dict[str, Any]:
                               "cgroup": deleg.status if deleg else report.layers.get("cgroup"),
                               "gaps": "" if report.best == "strict" else rootless_gaps(report),
                               "for_more": []}
+    if report.tiers.get("rootless") != "ok" and report.bwrap is not None:
+        advice["for_more"].append(
+            "bubblewrap could not create its user namespace (see tiers): as root, allow unprivileged user "
+            "namespaces: sysctl -w user.max_user_namespaces=15000 (and kernel.unprivileged_userns_clone=1 "
+            "where it exists); on Ubuntu >= 23.10 also an AppArmor profile allowing userns for "
+            f"{report.bwrap} (or kernel.apparmor_restrict_unprivileged_userns=0)")
     if report.best == "strict" or deleg is None:
         return advice
     hybrid = deleg.hybrid
@@ -248,20 +254,20 @@ def rootless_advice(report: ProbeReport) -> dict[str, Any]:
     as_root = [f"mkdir -p {group}", f"chown {uid} {group} {files}",
                f"echo <pid of {user}'s shell> > {group}/cgroup.procs   # then start r1 from that shell"]
     if hybrid:
-        advice["for_more"] = [
+        advice["for_more"] += [
             "strict needs memory and pids cgroups: on this host they are cgroup-v1 controllers, which "
             "cannot be delegated to a user; run as root, or boot with systemd.unified_cgroup_hierarchy=1 "
             "(pure cgroup v2)",
             "whole-tree CPU accounting and kill-all (partial delegation of the v2 group), as root: "
             + "; ".join(as_root)]
     elif Path("/run/systemd/system").is_dir():
-        advice["for_more"] = [
+        advice["for_more"] += [
             "start r1 in a delegated scope: systemd-run --user --scope -p Delegate=yes -- r1 train ...",
             "if memory or pids are still missing, the user manager does not delegate them; as root: "
             "mkdir -p /etc/systemd/system/user@.service.d && printf "
             "'[Service]\\nDelegate=pids memory cpu\\n' > /etc/systemd/system/user@.service.d/delegate.conf "
             "&& systemctl daemon-reload"]
     else:
-        advice["for_more"] = ["as root: echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control; "
+        advice["for_more"] += ["as root: echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control; "
                               + "; ".join(as_root)]
     return advice
