@@ -283,6 +283,10 @@ class GRPOOptions(RunOptions):
     reward_weights: list[float] | None = Field(None, description="one weight per reward (default 1.0 each)")
     reward_kwargs: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per-reward factory options, e.g. {cosine: {max_len: 500}}")
+    environment: str | None = Field(None, description="tool environment for multi-turn episodes, e.g. python "
+                                                      "(`r1 environments list`)")
+    environment_options: dict[str, Any] = Field(
+        default_factory=dict, description="options of the environment, e.g. {max_calls: 4, call_wall_s: 5}")
     num_generations: int | None = Field(None, ge=2, description="completions per prompt (default CPU 4, "
                                                                 "GPU 8)")
     max_completion_length: int | None = Field(None, ge=1, description="tokens per completion (default "

@@ -7,6 +7,12 @@ from typing import Any
 
 from r1_core.training.config import GRPOOptions
 from r1_core.training.data import load_train_dataset, to_prompt_dataset
+from r1_core.training.environments import (
+    build_environment,
+    close_environments,
+    prepare_tool_tokenizer,
+    tool_metrics_callback,
+)
 from r1_core.training.model import load_model, load_tokenizer, lora_config, resolve_model_path
 from r1_core.training.rewards import build_reward_funcs, check_reward_columns, default_dataset_for
 from r1_core.training.session import (
@@ -46,6 +52,7 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
     """Validate rewards and data, then train. ``make_trainer`` lets ``combined`` swap the trainer class."""
     opts = with_saved_config(opts, kind)  # a resumed run keeps its rewards
     funcs = build_reward_funcs(opts)  # unknown reward names fail before anything heavy happens
+    env = build_environment(opts)  # likewise an unknown environment or a bad option
     s = start_session(opts, kind)
     o = s.opts
     default = default_dataset_for(o.reward_funcs)
@@ -59,13 +66,21 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
     args = trl_args(s, GRPOConfig, grpo_trl_fields(o))
     model_path = resolve_model_path(o)
     tokenizer = load_tokenizer(model_path, o)
+    if env is not None:
+        prepare_tool_tokenizer(tokenizer, s.say)
     model = load_model(model_path, o, o.dtype)
     save_config(s)
     names = ", ".join(f.__name__ for f in funcs)
-    describe(s, model_path, label, len(ds), f"; rewards {names}; {args.num_generations} generations × "
+    tools = f"; environment {env.name} (tools: {', '.join(env.tools)})" if env is not None else ""
+    describe(s, model_path, label, len(ds), f"; rewards {names}{tools}; {args.num_generations} generations × "
                                             f"{args.max_completion_length} tokens")
     kwargs = dict(model=model, reward_funcs=funcs, args=args, train_dataset=ds, processing_class=tokenizer,
                   callbacks=callbacks(s), peft_config=lora_config(o, model, s.on_gpu) if o.use_peft else None)
+    if env is not None:
+        kwargs.update(environment_factory=env, callbacks=[tool_metrics_callback(env), *kwargs["callbacks"]])
     trainer = GRPOTrainer(**kwargs) if make_trainer is None else make_trainer(s, raw, kwargs)
-    return train_and_save(s, trainer, tokenizer)
+    try:
+        return train_and_save(s, trainer, tokenizer)
+    finally:
+        close_environments(trainer)
 
