@@ -42,11 +42,14 @@ def test_unclosed_think_means_no_answer():
     assert acc([r"<think>cut off while thinking \boxed{\frac{1}{2}}"], [HALF]) == [0.0]
 
 
-def test_several_different_boxed_answers_score_zero_but_repeats_are_fine():
+def test_several_boxes_are_read_as_one_list_so_hedges_score_zero():
     out = acc([r"\boxed{\frac{1}{2}} or maybe \boxed{3}", r"\boxed{3} or \boxed{\frac{1}{2}}",
-               r"\boxed{\frac{1}{2}} so again \boxed{\frac{1}{2}}", r"\boxed{0.5} = \boxed{\frac{1}{2}}"],
-              [HALF] * 4)
-    assert out == [0.0, 0.0, 1.0, 1.0]
+               r"\boxed{\frac{1}{2}} so again \boxed{\frac{1}{2}}", r"\boxed{0.5} = \boxed{\frac{1}{2}}",
+               r"\boxed{1}, \boxed{2}, \boxed{3}", r"\boxed{1}, \boxed{2}",
+               r"\boxed{1}, \boxed{2}, \boxed{3}, \boxed{4}",
+               r"\boxed{(2, 2)} and \boxed{(6, 2)}", r"\boxed{(2, 2)}"],
+              [HALF] * 4 + [r"$\{1,2,3\}$"] * 3 + ["$(2, 2), (6, 2)$"] * 2)
+    assert out == [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
 
 
 def test_unparseable_gold_skips_the_sample_and_is_counted(stats):

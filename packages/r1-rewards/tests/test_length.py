@@ -56,6 +56,34 @@ def test_length_reward_kimi_values():
     assert fn(completions=[short, long], solution=[r"\text{??", GOLD])[0] is None
 
 
+GOLD_FORMS = ["7", "$7$", r"\boxed{7}", r"\(7\)", "$x = 7$", "The answer is 7.", r"$\{7\}$", r"\text{??"]
+
+
+@pytest.mark.parametrize("gold", GOLD_FORMS)
+def test_accuracy_length_and_cosine_read_the_gold_the_same_way(gold):
+    """One gold parser for all three (open-r1's length/cosine could not read a plain ``7``)."""
+    right, wrong = r"so \boxed{7}", r"after a much longer search the answer is \boxed{8}"
+    rows = {"completions": [right, wrong], "solution": [gold, gold]}
+    correct = get_reward("accuracy")(**rows)
+    lengths = get_reward("length")(**rows)
+    cosines = get_reward("cosine")(**rows)
+    if gold == r"\text{??":
+        assert correct == lengths == cosines == [None, None]
+        return
+    assert correct == [1.0, 0.0]
+    assert lengths == pytest.approx([0.5, -0.5])
+    assert cosines[0] >= 0.5 and cosines[1] <= -0.5
+
+
+def test_the_gold_parser_is_math_verify_default_extraction():
+    from math_verify import LatexExtractionConfig, parse
+    from r1_rewards.math_gold import parse_gold
+
+    for gold in ["7", "$x = 7$", "The answer is 7.", r"$\{7, 8\}$", r"$\frac{1}{2}$"]:
+        assert str(parse_gold(gold)) == str(parse(gold, extraction_mode="first_match"))
+    assert parse("7", extraction_mode="first_match", extraction_config=[LatexExtractionConfig()]) == []
+
+
 def test_soft_overlong_punishment_dapo_values():
     fn = get_reward("soft_overlong_punishment", max_completion_len=100, soft_punish_cache=20)
     ids = [[1] * 50, [1] * 110, [1] * 90, [1] * 80, [1] * 100]

@@ -37,7 +37,9 @@ def test_simple_gold_leaves_everything_else_to_math_verify(gold):
     (r"$3\sqrt{2}$", (r"\sqrt{18}",), 1.0),
     (r"$\{1,2,3\}$", (r"\{3, 2, 1\}",), 1.0),
     ("42", ("41",), 0.0),
-    ("$42$", ("42", "41"), 0.0),  # hedging: every boxed answer must be right
+    ("$42$", ("42", "41"), None),  # several boxes: math-verify reads them joined
+    (r"$\frac{1}{2}$", ("0.5", r"\frac{2}{4}"), 1.0),  # every box equals the gold on its own
+    (r"$\{1,2\}$", ("1", "2"), None),  # a set split into boxes: math-verify joins them
     ("-5", ("-5.0",), 1.0),
     (r"$\frac{7}{3}$", (r"\dfrac{14}{6}",), 1.0),
     ("$x$", ("x",), None),  # not simple: math-verify decides

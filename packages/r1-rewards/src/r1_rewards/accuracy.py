@@ -63,12 +63,15 @@ def accuracy(**config: Any) -> Any:
 
     * the answer is read from the text after the last ``</think>`` when there is one; a
       ``<think>`` that is never closed means no answer (0.0);
-    * gold is parsed with math-verify (LaTeX and plain expressions); if it cannot be parsed the
-      sample is skipped (``None``), never 0 or 1;
+    * gold is parsed with math-verify (LaTeX and plain expressions, ``math_gold.parse_gold``, the
+      same for ``length`` and ``cosine``); if it cannot be parsed the sample is skipped
+      (``None``), never 0 or 1;
     * the answer is parsed LaTeX-only, ``\\boxed{}`` first; without any box, the content of a
       bare ``<answer>…</answer>`` counts as boxed; ``verify(gold, answer)`` decides;
-    * several *different* boxed answers (hedging) score 1.0 only if every one of them is
-      correct, so hedging scores 0.0;
+    * several distinct boxed answers are read as one list (``\\boxed{1}, \\boxed{2}`` is
+      ``1,2``, math-verify's ``boxed="all"``) wherever they stand, so a set or a system split
+      across boxes is right and a hedge (``\\boxed{7} or \\boxed{8}``) is wrong; boxes that each
+      equal the gold on their own (``\\boxed{7}, that is \\boxed{x = 7}``) are right too;
     * an item that takes longer than ``timeout_s`` is killed and scores 0.0, counted as
       ``accuracy/timeout``; a verifier crash gives ``None``, counted as ``accuracy/error``.
 

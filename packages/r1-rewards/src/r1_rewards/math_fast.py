@@ -180,18 +180,21 @@ def _equal(gold: list[Value] | Value, answer: list[Value] | Value) -> bool | Non
 
 
 def fast_judge(gold: str, boxed: tuple[str, ...]) -> float | None:
-    """1.0 / 0.0 when decided exactly (every boxed answer must equal the gold), else None."""
+    """1.0 / 0.0 when decided exactly from the distinct boxed answers, else None.
+
+    One box: its value against the gold's. Several: 1.0 when every box equals the gold on its
+    own; anything else (a multi-part answer, a hedge) is left to math-verify, which reads the
+    boxes joined into one list.
+    """
     if not boxed:
         return None
     g = _values(gold)
     if g is None:
         return None
-    decided = True
+    verdicts = []
     for b in boxed:
         a = _values(b)
-        verdict = None if a is None else _equal(g, a)
-        if verdict is False:
-            return 0.0
-        if verdict is None:
-            decided = False
-    return 1.0 if decided else None
+        verdicts.append(None if a is None else _equal(g, a))
+    if len(verdicts) == 1:
+        return None if verdicts[0] is None else float(verdicts[0])
+    return 1.0 if all(v is True for v in verdicts) else None

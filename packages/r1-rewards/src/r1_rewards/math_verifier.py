@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -16,7 +17,10 @@ from r1_rewards.math_pool import CRASH, TIMEOUT, VerifierPool, default_pool
 __all__ = ["CRASH", "TIMEOUT", "MathVerifier", "Outcome", "verdict_cache_key"]
 
 Outcome = Any  # 1.0 | 0.0 | None (gold unparseable) | TIMEOUT | "error: ..."
-_VERSION = "r1-math-1"
+_VERSION = "r1-math-2"  # multi-box answers: boxes joined (issue 15)
+# math-verify ranks "final answer is $X$. I hope" with boxed answers and takes the rightmost:
+# a box before such a sentence is not necessarily what it reads, so math-verify decides.
+_FINAL_ANSWER = re.compile(r"final answer is", re.IGNORECASE)
 
 
 @functools.cache
@@ -105,7 +109,9 @@ class MathVerifier:
                 out[i] = value
                 continue
             boxed = distinct_boxed(answer)
-            quick = fast_judge(gold, boxed) if self.fast_path else None
+            quick = None
+            if self.fast_path and not _FINAL_ANSWER.search(answer):
+                quick = fast_judge(gold, boxed)
             if quick is not None:
                 self.fast_hits += 1
                 self.cache.put(key, quick)

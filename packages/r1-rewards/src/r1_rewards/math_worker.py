@@ -40,36 +40,41 @@ def _answer_config() -> Any:
 
 
 def _parse_gold(gold: str, timeout: int) -> Any:
-    from math_verify import parse
-
-    from r1_rewards.math_gold import simple_gold
+    from r1_rewards.math_gold import parse_gold
 
     key = (gold, timeout)
     if key not in _GOLD_CACHE:  # a group of G completions shares one gold answer
         if len(_GOLD_CACHE) > 4096:
             _GOLD_CACHE.clear()
-        _GOLD_CACHE[key] = simple_gold(gold) or parse(gold, extraction_mode="first_match",
-                                                      parsing_timeout=timeout)
+        _GOLD_CACHE[key] = parse_gold(gold, timeout)
     return _GOLD_CACHE[key]
 
 
-def judge(gold: str, answer: str, boxed: tuple[str, ...], timeout: int = 5) -> float | None:
-    """1.0 if every distinct boxed answer (or, with at most one, the answer text) equals ``gold``.
-
-    ``None`` when the gold answer cannot be parsed: the sample cannot be judged.
-    """
+def _equal(gold_parsed: Any, text: str, timeout: int) -> bool:
     from math_verify import parse, verify
 
+    parsed = parse(text, extraction_config=_answer_config(), extraction_mode="first_match",
+                   parsing_timeout=timeout)
+    return bool(parsed) and bool(verify(gold_parsed, parsed, timeout_seconds=timeout))
+
+
+def judge(gold: str, answer: str, boxed: tuple[str, ...], timeout: int = 5) -> float | None:
+    """1.0 if the answer equals ``gold`` (``boxed``: its distinct boxed answers), else 0.0.
+
+    At most one distinct box: math-verify reads ``answer`` as open-r1 does. Several: all the boxes
+    joined into one list (``\\boxed{a}, \\boxed{b}`` → ``a,b``) must equal the gold, wherever
+    they stand (math-verify joins only a trailing run of nearby boxes, so a far earlier hedge
+    went unseen), or else every box on its own must (``\\boxed{x=7}``, ``\\boxed{7}``).
+    ``None`` when the gold answer cannot be parsed: the sample cannot be judged.
+    """
     gold_parsed = _parse_gold(gold, timeout)
     if not gold_parsed:
         return None
-    candidates = [f"\\boxed{{{b}}}" for b in boxed] if len(boxed) > 1 else [answer]
-    for text in candidates:
-        parsed = parse(text, extraction_config=_answer_config(), extraction_mode="first_match",
-                       parsing_timeout=timeout)
-        if not parsed or not verify(gold_parsed, parsed, timeout_seconds=timeout):
-            return 0.0
-    return 1.0
+    if len(boxed) <= 1:
+        return float(_equal(gold_parsed, answer, timeout))
+    if _equal(gold_parsed, "\\boxed{" + ",".join(boxed) + "}", timeout):
+        return 1.0
+    return float(all(_equal(gold_parsed, f"\\boxed{{{b}}}", timeout) for b in boxed))
 
 
 def _quiet() -> None:
