@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
             from r1_core.training.dryrun import dry_run as check
             from r1_core.training.dryrun import render
 
-            raw_keys = list(dict.fromkeys([*(read_yaml(config) if config else {}), *overrides]))
+            raw_keys = {**(read_yaml(config) if config else {}), **overrides}
             report = check(entry.name, cfg, raw_keys, accelerate_config, num_processes)
             if as_json:
                 print_json(report)

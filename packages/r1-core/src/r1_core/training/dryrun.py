@@ -77,9 +77,53 @@ def _model_fields() -> set[str]:
     return set(_dataclass_fields("trl:ModelConfig"))
 
 
-def classify_keys(raw_keys: list[str], opts: RunOptions, trl_cls: Any,
-                  plans: list[Any]) -> dict[str, dict[str, Any]]:
-    """``{key: {"status": applied|mapped|ignored, "to": ..., "reason": ...}}`` for every given key."""
+_CHANGED_REASONS = {
+    "save_total_limit": "r1 keeps at least 2 checkpoints, so a complete one survives a crash while the "
+                        "next is written",
+    "push_to_hub": "inactive: the Hub is unreachable from here (HF_HUB_OFFLINE or no network)",
+}
+
+
+def _norm(value: Any) -> Any:
+    value = getattr(value, "value", value)  # TRL turns strategy strings into enums
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _given(opts: RunOptions, key: str) -> Any:
+    if key in type(opts).model_fields:
+        return getattr(opts, key)
+    return (opts.model_extra or {}).get(key)
+
+
+def classify_keys(raw: dict[str, Any], opts: RunOptions, trl_cls: Any,
+                  plans: list[Any], built: Any = None) -> dict[str, dict[str, Any]]:
+    """``{key: {"status": applied|mapped|ignored, "to": ..., "reason": ...}}`` for every given key.
+
+    With ``built`` (the TRL config object), a TRL key whose value r1 changed is reported as mapped,
+    with the value TRL got and why.
+    """
+    out = _classify(list(raw), opts, trl_cls, plans)
+    for name, info in out.items():
+        key = SYNONYMS.get(name, name)
+        if info["status"] != "applied":
+            continue
+        value = raw[name]
+        if (key in type(opts).model_fields and not isinstance(value, str)
+                and _norm(value) != _norm(getattr(opts, key))):
+            info.update(status="mapped", reason=f"r1 uses {getattr(opts, key)!r} instead of {value!r}: "
+                        + _CHANGED_REASONS.get(key, "r1 adjusts this value"))
+            continue
+        if built is None or not str(info["to"]).startswith("trl."):
+            continue
+        given, actual = _norm(_given(opts, key)), _norm(getattr(built, key, None))
+        if given != actual:
+            info.update(status="mapped", reason=f"TRL gets {actual!r} instead of {given!r}: "
+                        + _CHANGED_REASONS.get(key, "set by r1 for this machine / run"))
+    return out
+
+
+def _classify(raw_keys: list[str], opts: RunOptions, trl_cls: Any,
+              plans: list[Any]) -> dict[str, dict[str, Any]]:
     trl_name = f"trl.{trl_cls.__name__}"
     trl_fields = {f.name for f in dataclasses.fields(trl_cls)}
     out: dict[str, dict[str, Any]] = {}
@@ -237,7 +281,7 @@ def _with_world_size(config_cls: Any, processes: int) -> Any:
     return type(config_cls.__name__, (config_cls,), {"world_size": property(lambda self: processes)})
 
 
-def _stage(kind: str, opts: RunOptions, raw_keys: list[str], accelerate: dict[str, Any] | None,
+def _stage(kind: str, opts: RunOptions, raw_keys: dict[str, Any], accelerate: dict[str, Any] | None,
            processes: int) -> dict[str, Any]:
     from r1_core.training.requires import requirements
     from r1_core.training.rewards import build_reward_funcs
@@ -274,16 +318,17 @@ def _stage(kind: str, opts: RunOptions, raw_keys: list[str], accelerate: dict[st
         "trainer": kind,
         "machine": "GPU" if s.on_gpu else "CPU",
         "processes": processes,
-        "trl": redact(built.to_dict()),
+        "trl": redact({f.name: _norm(getattr(built, f.name, None)) for f in dataclasses.fields(built)
+                       if f.init and not f.name.startswith("_")}),
         "rewards": [p.as_json() for p in plans],
-        "keys": classify_keys(raw_keys, opts, config_cls, plans),
+        "keys": classify_keys(raw_keys, opts, config_cls, plans, built),
         "requires": list(requirements(s.opts, accelerate)),
         "defaults_changed": s.defaults_changed,
         "accelerate": accelerate,
     }
 
 
-def dry_run(kind: str, cfg: Any, raw_keys: list[str], accelerate_config: str | None = None,
+def dry_run(kind: str, cfg: Any, raw_keys: dict[str, Any], accelerate_config: str | None = None,
             num_processes: int | None = None) -> dict[str, Any]:
     """The dry-run report of ``cfg`` (validated options of trainer ``kind``); raises on an invalid one.
 
@@ -300,9 +345,9 @@ def dry_run(kind: str, cfg: Any, raw_keys: list[str], accelerate_config: str | N
         for i, stage in enumerate(cfg.stages):
             stage_kind = str(stage.get("trainer"))
             stage_opts = cfg.stage_options(i)
-            stage_keys = [k for k in raw_keys if k != "stages"] + [k for k in stage if k != "trainer"]
-            stage_keys = [k for k in dict.fromkeys(stage_keys)
-                          if k not in ("output_dir", "resume", "model_name_or_path", "model")]
+            stage_keys = {k: v for k, v in {**raw_keys, **stage}.items()
+                          if k not in ("stages", "trainer", "output_dir", "resume", "model_name_or_path",
+                                       "model")}
             stages.append(_stage(stage_kind, stage_opts, stage_keys, accelerate, processes))
         return {"trainer": "pipeline", "stages": stages,
                 "requires": [r for st in stages for r in st["requires"]],
