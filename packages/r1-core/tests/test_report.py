@@ -51,6 +51,23 @@ def test_report_to_another_dir_and_markdown_on_stdout(tmp_path, capsys):
     assert (out_dir / "rewards.png").is_file() and not (run / "rewards.png").exists()
 
 
+def test_report_draws_tool_use_of_environment_runs(tmp_path, capsys):
+    run = tmp_path / "run"
+    write_metrics(run, [{**r, "tools/calls_per_episode": 0.2 * r["step"], "tools/errors_per_episode": 0.1,
+                         "tools/time_s_per_episode": 0.01, "tools/episodes_with_calls": 0.1 * r["step"]}
+                        for r in rows()])
+    code, out = run_main(["report", str(run), "--json"], capsys)
+    assert code == 0, out.err
+    summary = json.loads(out.out)
+    assert summary["metrics"]["tools/calls_per_episode"]["last"] == pytest.approx(2.0)
+    assert (run / "tools.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![tools.png](tools.png)" in (run / "summary.md").read_text()
+    plain = tmp_path / "plain"
+    write_metrics(plain, rows(3))
+    run_main(["report", str(plain)], capsys)
+    assert not (plain / "tools.png").exists()
+
+
 @pytest.mark.parametrize("content, needle", [(None, "does not exist"), ("", "no logged steps")])
 def test_report_errors_are_one_line(tmp_path, capsys, content, needle):
     run = tmp_path / "run"

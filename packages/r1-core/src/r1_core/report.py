@@ -37,6 +37,11 @@ def _series(rows: list[dict[str, Any]], key: str) -> tuple[list[int], list[float
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
+TOOL_KEYS = ["tools/calls_per_episode", "tools/errors_per_episode", "tools/time_s_per_episode",
+             "tools/episodes_with_calls"]
+"""What ``--environment`` runs log per step (``tools.png``)."""
+
+
 def reward_keys(rows: list[dict[str, Any]]) -> list[str]:
     keys = sorted({k for r in rows for k in r if k.startswith("rewards/") and k.endswith("/mean")})
     return (["reward"] if any("reward" in r for r in rows) else []) + keys
@@ -51,7 +56,8 @@ def _trend(values: list[float]) -> dict[str, float]:
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = [*reward_keys(rows), "loss", "sft_loss", "grpo_loss", "completions/mean_length", "step_time", "kl"]
+    keys = [*reward_keys(rows), "loss", "sft_loss", "grpo_loss", "completions/mean_length", "step_time", "kl",
+            *TOOL_KEYS]
     metrics = {}
     for key in keys:
         _, values = _series(rows, key)
@@ -108,7 +114,8 @@ def _markdown(run_dir: Path, summary: dict[str, Any], plots: list[str]) -> str:
 
 
 def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> dict[str, Any]:
-    """Write rewards.png, loss.png, length.png, summary.md and summary.json; return the summary."""
+    """Write rewards.png, loss.png, length.png (tools.png for tool runs), summary.md and summary.json;
+    return the summary."""
     run = Path(run_dir)
     rows = read_metrics(run)
     out = Path(out_dir) if out_dir else run
@@ -118,6 +125,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> dict
         ("rewards.png", reward_keys(rows), "rewards (mean ± std)"),
         ("loss.png", ["loss", "grpo_loss", "sft_loss"], "loss"),
         ("length.png", ["completions/mean_length"], "completion length (tokens)"),
+        ("tools.png", TOOL_KEYS, "tool use per episode (--environment runs)"),
     ):
         if _plot(rows, keys, title, out / name):
             plots.append(name)
@@ -138,7 +146,7 @@ def register_command(cli: Any) -> None:
         output: str = typer.Option(None, "--output", "-o", help="write plots here instead of RUN_DIR"),
         json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
     ) -> None:
-        """Plot a run's rewards, loss and completion length; print and save a summary."""
+        """Plot a run's rewards, loss, completion length and tool use; print and save a summary."""
         summary = write_report(run_dir, output)
         if json_:
             print_json(summary)
