@@ -30,7 +30,9 @@ _CP_REWARDS = {"ioi": "ioi", "ioi_code": "ioi", "codeforces": "codeforces", "cf_
 # rewards, ioi_provider for IOI; r1 also routes Codeforces through ioi_provider, since open-r1 judged
 # both on Piston). Every other reward that runs code uses code_provider.
 IOI_PROVIDER_REWARDS = {"ioi", "codeforces"}
-_SECRET_WORDS = ("token", "key", "secret", "password")
+_SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "credentials")
+_TOKEN_NOT_SECRET = {"eos_token", "pad_token", "bos_token", "unk_token", "sep_token", "cls_token",
+                     "mask_token"}
 _TRL_KWARGS = {"prompts", "completions", "completion_ids", "trainer_state", "log_extra", "log_metric",
                "environments"}
 
@@ -105,13 +107,20 @@ class RewardPlan:
                 "options": redact(self.options)}
 
 
+def _is_secret(key: str) -> bool:
+    words = key.lower().split("_")
+    if key.lower() in _TOKEN_NOT_SECRET:
+        return False
+    return any(w in _SECRET_WORDS for w in words) or key.lower().endswith(("apikey", "api_key"))
+
+
 def redact(value: Any, key: str = "") -> Any:
     """``value`` with secrets (keys naming a token/key/secret/password, URL credentials) hidden."""
     if isinstance(value, dict):
         return {k: redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v, key) for v in value]
-    if key and any(word in key.lower() for word in _SECRET_WORDS) and value not in (None, "", False):
+    if _is_secret(key) and value not in (None, "", False):
         return "***"
     if isinstance(value, str) and "://" in value and "@" in value.split("://", 1)[1].split("/", 1)[0]:
         scheme, rest = value.split("://", 1)
