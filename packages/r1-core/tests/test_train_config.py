@@ -79,7 +79,7 @@ def test_combined_has_grpo_and_sft_options():
 
 
 def test_default_dataset_follows_the_rewards():
-    assert default_dataset_for(["ioi"]) == "bundled:ioi"
+    assert default_dataset_for(["ioi"]) == "bundled:ioi-warmup"  # the IOI benchmark stays held out
     assert default_dataset_for(["format", "cf_code"]) == "bundled:codeforces"
     assert default_dataset_for(["usaco"]) == "bundled:usaco"
     assert default_dataset_for(["accuracy", "format"]) == "bundled:math"

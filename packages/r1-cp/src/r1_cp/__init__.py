@@ -6,7 +6,7 @@ Library API::
     result = score_submission(load_problem(bundled_problems("ioi")[0]), source, "cpp")
 """
 
-from r1_cp.dataset import build_prompt, bundled_problems, dataset_rows
+from r1_cp.dataset import WARMUP, build_prompt, bundled_problems, dataset_rows, warmup_problems
 from r1_cp.problem import Checker, Problem, Subtask, TestCase, load_problem
 from r1_cp.rows import problem_from_row, problem_to_row, problem_to_rows
 from r1_cp.submission import extract_code, score_submission
@@ -14,6 +14,7 @@ from r1_cp.submission import extract_code, score_submission
 __version__ = "0.1.0"
 
 __all__ = [
+    "WARMUP",
     "Checker",
     "Problem",
     "Subtask",
@@ -28,4 +29,5 @@ __all__ = [
     "problem_to_row",
     "problem_to_rows",
     "score_submission",
+    "warmup_problems",
 ]

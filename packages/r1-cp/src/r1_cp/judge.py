@@ -18,9 +18,11 @@ from r1_cp.checking import Judgement, checker_request, compare_tokens, interpret
 from r1_cp.patching import patch_code
 from r1_cp.problem import Problem
 
-__all__ = ["LANGUAGES", "Judge"]
+__all__ = ["LANGUAGES", "PYTHON_GRADER", "PYTHON_SOLUTION", "Judge"]
 
 LANGUAGES = ("cpp", "python")
+PYTHON_GRADER = "grader.py"  # a Python grader runs as the program and imports solution.py
+PYTHON_SOLUTION = "solution.py"
 COMPILED = frozenset({"cpp"})  # the first run of these compiles; the rest hit the compile cache
 
 
@@ -37,6 +39,11 @@ class Judge:
             raise ProblemError(
                 f"problem {problem.name!r} has a C++ grader; a {language} solution cannot link with it",
                 "submit C++ (--language cpp)",
+            )
+        if PYTHON_GRADER in problem.grader_files and language != "python":
+            raise ProblemError(
+                f"problem {problem.name!r} has a Python grader; a {language} solution cannot be called by it",
+                "submit Python (--language python)",
             )
         self.problem = problem
         self.language = language
@@ -75,14 +82,19 @@ class Judge:
 
     def request(self, name: str) -> ExecRequest:
         problem, test = self.problem, self.problem.test(name)
+        source = self.source
         files = dict(problem.grader_files) if self.language == "cpp" else {}
+        if self.language == "python" and PYTHON_GRADER in problem.grader_files:
+            # function-style: the grader is the program and imports the submission as a module
+            files = {p: t for p, t in problem.grader_files.items() if p != PYTHON_GRADER}
+            files[PYTHON_SOLUTION], source = self.source, problem.grader_files[PYTHON_GRADER]
         stdin, read_files = test.input, []
         if problem.io == "file":
             files[f"{problem.file_name}.in"] = test.input
             stdin, read_files = "", [f"{problem.file_name}.out"]
         return ExecRequest(
             language=self.language,
-            source=self.source,
+            source=source,
             stdin=stdin,
             files=files,
             read_files=read_files,

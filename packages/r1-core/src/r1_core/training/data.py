@@ -4,7 +4,12 @@ Dataset names understood everywhere a dataset is named:
 
 - ``bundled:math`` — ~50 math word problems shipped with r1-core (``prompt``, ``solution``,
   ``completion`` demonstrations), fitting the ``accuracy`` / ``format`` / ``tag_count`` rewards;
-- ``bundled:ioi`` / ``bundled:codeforces`` / ``bundled:usaco`` — r1-cp's sample problems;
+- ``bundled:ioi`` / ``bundled:codeforces`` / ``bundled:usaco`` — r1-cp's sample problems (what
+  the CP benchmarks evaluate on);
+- ``bundled:ioi-warmup`` — r1-cp's IOI-style warm-up problems (small Python functions with a
+  grader and an easy subtask), the default training set of the ``ioi`` reward;
+  ``bundled:ioi-cold-start`` (the cold-start demonstrations) and ``bundled:ioi-held-out``
+  (evaluation only) are disjoint from it;
 - a local ``.jsonl`` / ``.json`` / ``.parquet`` / ``.csv`` file, a directory written by
   ``Dataset.save_to_disk`` or a directory of such files;
 - anything else is a Hub id for ``datasets.load_dataset``.
@@ -29,7 +34,7 @@ __all__ = [
 
 BUNDLED_DIR = Path(__file__).parent / "data"
 _FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
-CP_SETS = ("ioi", "codeforces", "usaco")
+CP_SETS = ("ioi", "ioi-warmup", "ioi-cold-start", "ioi-held-out", "codeforces", "usaco")
 
 
 def _bundled(name: str) -> Dataset:

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["RewardPlan", "build_reward_funcs", "check_reward_columns", "default_dataset_for", "plan_rewards",
            "redact"]
 
-# The bundled dataset whose columns each competitive-programming reward needs.
-_CP_REWARDS = {"ioi": "ioi", "ioi_code": "ioi", "codeforces": "codeforces", "cf_code": "codeforces",
-               "usaco": "usaco"}
+# The bundled dataset whose columns each competitive-programming reward needs. IOI trains on the
+# warm-up problems so that the IOI benchmark (bundled:ioi) stays held out.
+_CP_REWARDS = {"ioi": "ioi-warmup", "ioi_code": "ioi-warmup", "codeforces": "codeforces",
+               "cf_code": "codeforces", "usaco": "usaco"}
 # Which recipe key chooses the sandbox of which reward (open-r1: code_provider for the test-case code
 # rewards, ioi_provider for IOI; r1 also routes Codeforces through ioi_provider, since open-r1 judged
 # both on Piston). Every other reward that runs code uses code_provider.
@@ -38,7 +39,8 @@ _TRL_KWARGS = {"prompts", "completions", "completion_ids", "trainer_state", "log
 
 
 def default_dataset_for(reward_names: Sequence[str]) -> str:
-    """``bundled:ioi`` for ``--reward ioi`` (likewise codeforces / usaco), else ``bundled:math``."""
+    """``bundled:ioi-warmup`` for ``--reward ioi``, ``bundled:codeforces`` / ``bundled:usaco`` for
+    those rewards, else ``bundled:math``."""
     for name in reward_names:
         key = name.strip().lower().replace("-", "_")
         if key in _CP_REWARDS:

@@ -1,0 +1,2 @@
+def count_zeros(values):
+    return values.count(0)

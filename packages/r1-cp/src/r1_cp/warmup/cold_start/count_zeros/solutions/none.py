@@ -1,0 +1,2 @@
+def count_zeros(values):
+    return 0

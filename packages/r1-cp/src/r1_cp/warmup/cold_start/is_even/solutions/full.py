@@ -1,0 +1,2 @@
+def is_even(x):
+    return x % 2 == 0

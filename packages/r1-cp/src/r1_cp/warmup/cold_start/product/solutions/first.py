@@ -1,0 +1,2 @@
+def product(values):
+    return values[0]

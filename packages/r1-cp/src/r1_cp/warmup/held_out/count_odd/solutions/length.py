@@ -1,0 +1,2 @@
+def count_odd(values):
+    return len(values)

@@ -1,0 +1,2 @@
+def count_even(values):
+    return len(values)

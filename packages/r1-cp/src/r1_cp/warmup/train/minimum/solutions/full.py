@@ -1,0 +1,2 @@
+def minimum(values):
+    return min(values)

@@ -1,0 +1,2 @@
+def reverse_list(values):
+    return values[::-1]

@@ -1,0 +1,5 @@
+def sum_to(n):
+    total = 0
+    for i in range(1, n + 1):
+        total += i
+    return total
