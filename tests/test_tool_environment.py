@@ -1,0 +1,124 @@
+"""Tool-integrated reasoning across packages: a scripted policy drives ``python`` episodes through
+the same steps TRL's multi-turn loop takes (chat template with the tool schema, response parser,
+episode methods as tools, tool messages appended), and the reward sees the whole episode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from r1_core import ToolError, get_environment, get_reward
+from r1_core.environments import summarize_episodes, tool_methods
+from r1_core.errors import ConfigError
+from r1_core.training.environments import TOOL_CHAT_TEMPLATE, prepare_tool_tokenizer
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    from r1_core.tinymodel import build_tiny_model
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(build_tiny_model(tmp_path_factory.mktemp("tiny")))
+    prepare_tool_tokenizer(tok)
+    return tok
+
+
+def _call(code: str) -> str:
+    return "<tool_call>\n" + json.dumps({"name": "python", "arguments": {"code": code}}) + "\n</tool_call>"
+
+
+def _run_episode(tokenizer, env, episode, row, turns):
+    """What TRL does for one rollout, with ``turns`` as the policy's outputs."""
+    from trl.chat_template_utils import parse_response
+
+    tools = [getattr(episode, name) for name in tool_methods(type(episode))]
+    prompt = [{"role": "user", "content": row["prompt"]}]
+    observation = episode.reset(**row)
+    if observation:
+        prompt[-1]["content"] += observation
+    completion: list[dict] = []
+    for turn in turns:
+        prefix = tokenizer.apply_chat_template(prompt + completion, tools=tools, tokenize=True,
+                                               add_generation_prompt=True, return_dict=False)
+        ids = tokenizer(turn + "<|im_end|>", add_special_tokens=False)["input_ids"]
+        message = parse_response(tokenizer, ids, prefix=prefix, tools=tools)
+        completion.append(message)
+        for call in message.get("tool_calls") or []:
+            fn = call["function"]
+            result = getattr(episode, fn["name"])(**fn["arguments"])
+            completion.append({"role": "tool", "name": fn["name"], "content": str(result)})
+    return completion
+
+
+def test_scripted_policy_drives_python_episodes_end_to_end(tokenizer):
+    env = get_environment("python", max_calls=4, call_wall_s=3, call_cpu_s=2, memory_mb=128)
+    episode = env()
+    row = {"prompt": "What is 6 * 7 + 1?", "solution": "$43$"}
+    completion = _run_episode(tokenizer, env, episode, row, [
+        "Let me compute." + _call("x = 6 * 7\nx"),
+        _call("print(x + 1)"),  # the variable from the first call is still there
+        "<answer>\n$\\boxed{43}$\n</answer>",
+    ])
+    roles = [m["role"] for m in completion]
+    assert roles == ["assistant", "tool", "assistant", "tool", "assistant"]
+    assert [m["content"] for m in completion if m["role"] == "tool"] == ["42", "43"]
+    rendered = tokenizer.apply_chat_template([{"role": "user", "content": row["prompt"]}, *completion],
+                                             tokenize=False)
+    assert "<tool_response>\n42\n</tool_response>" in rendered
+    accuracy = get_reward("accuracy")
+    assert accuracy(completions=[completion], solution=[row["solution"]]) == [1.0]
+
+    # the pooled instance is reused for the next episode (as TRL does): nothing survives reset
+    second = _run_episode(tokenizer, env, episode, {"prompt": "again", "solution": "$1$"},
+                          [_call("x"), "$\\boxed{1}$"])
+    assert "NameError" in second[1]["content"]
+    metrics = summarize_episodes(env.drain())
+    assert metrics["tools/calls_per_episode"] == 1.5 and metrics["tools/errors_per_episode"] == 0.5
+    assert metrics["tools/episodes_with_calls"] == 1.0 and metrics["tools/time_s_per_episode"] > 0
+    episode._close()
+
+
+def test_hostile_tool_calls_come_back_as_tool_output(tokenizer):
+    env = get_environment("python", max_calls=6, call_wall_s=2, call_cpu_s=1, memory_mb=128)
+    episode = env()
+    completion = _run_episode(tokenizer, env, episode, {"prompt": "p"}, [
+        _call("import time\ntime.sleep(60)"),
+        _call("b = []\nwhile True: b.append(bytearray(8 << 20))"),
+        _call("import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=1)"),
+        _call("print(open('/etc/shadow').read())"),
+        _call("import os\nwhile True:\n    try: os.fork()\n    except OSError: break"),
+        _call("'alive'"),
+        _call("1"),
+    ])
+    outputs = [m["content"] for m in completion if m["role"] == "tool"]
+    assert "TimeoutError" in outputs[0]
+    assert "MemoryError" in outputs[1] and "restarted" in outputs[1]
+    assert "Error" in outputs[2] and "Error" in outputs[3]
+    assert outputs[5] == "'alive'"
+    assert "at most 6" in outputs[6]
+    episode._close()
+
+
+def test_tool_errors_are_tool_error_strings():
+    env = get_environment("python", max_calls=1)
+    episode = env()
+    episode.reset()
+    assert isinstance(episode.python(code="raise ValueError('bad')"), ToolError)
+    assert isinstance(episode.python(code="1"), ToolError)  # over budget
+    episode._close()
+
+
+def test_tool_template_is_refused_for_non_chatml_models(tokenizer):
+    from trl.chat_template_utils import is_chat_template_prefix_preserving, supports_tool_calling
+
+    assert tokenizer.chat_template == TOOL_CHAT_TEMPLATE
+    assert supports_tool_calling(tokenizer) and is_chat_template_prefix_preserving(tokenizer)
+
+    class Plain:
+        chat_template = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}"
+
+        def apply_chat_template(self, messages, **kwargs):
+            return "".join(f"[{m['role']}] {m.get('content', '')}\n" for m in messages)
+
+    with pytest.raises(ConfigError, match="--chat-template"):
+        prepare_tool_tokenizer(Plain())
