@@ -59,6 +59,11 @@ MATH = r"$\frac{1}{2}$"
 @pytest.mark.parametrize(("name", "completion"), [
     ("hedge_two_boxes", r"\boxed{\frac{1}{2}} or \boxed{\frac{1}{3}}"),
     ("hedge_many_boxes", " ".join(rf"\boxed{{\frac{{1}}{{{k}}}}}" for k in range(1, 12))),
+    # math-verify reads only the last of boxes this far apart; r1 reads them all
+    ("hedge_far_apart", r"Maybe \boxed{\frac{1}{3}}. " + "Let me check that once more, carefully. " * 3
+     + r"Or \boxed{\frac{1}{2}}."),
+    ("hedge_with_an_empty_box", r"\boxed{\frac{1}{2}} \boxed{}"),
+    ("hedge_with_a_text_box", r"\boxed{\frac{1}{2}} or \boxed{\text{something else}}"),
     ("answer_only_in_thinking", r"<think>it is \boxed{\frac{1}{2}}</think>I am not sure, maybe \boxed{7}"),
     ("truncated_thinking", r"<think>\boxed{\frac{1}{2}}"),
     ("gold_echo_as_text", r"The gold answer is whatever you expect."),
