@@ -81,7 +81,9 @@ class MetricsCallback(TrainerCallback):
 
 
 class HubRevisionCallback(TrainerCallback):
-    """open-r1's ``push_to_hub_revision``: push each checkpoint to a Hub branch, in the background.
+    """open-r1's ``push_to_hub_revision``: each checkpoint goes to its own Hub branch,
+    ``<hub_model_revision>-step-<global step, 9 digits>`` (as open-r1 names them), pushed in the
+    background without optimizer states.
 
     Inactive (one warning) when the Hub is unreachable or no ``hub_model_id`` is set, so the same
     recipe runs offline.
@@ -91,16 +93,23 @@ class HubRevisionCallback(TrainerCallback):
         self.repo_id = repo_id
         self.revision = revision
         self.active = bool(repo_id) and online
+        self.pushed: list[str] = []
         if not self.active and int(os.environ.get("RANK", "0")) == 0:
             print("r1: push_to_hub_revision is inactive (the Hub is unreachable or no hub_model_id)",
                   file=sys.stderr)
 
+    def branch(self, step: int) -> str:
+        return f"{self.revision}-step-{step:09d}"
+
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if not (self.active and state.is_world_process_zero):
             return
-        from huggingface_hub import create_branch, upload_folder
+        from huggingface_hub import create_branch, create_repo, upload_folder
 
-        create_branch(self.repo_id, branch=self.revision, exist_ok=True)
+        branch = self.branch(state.global_step)
+        create_repo(self.repo_id, private=True, exist_ok=True)
+        create_branch(self.repo_id, branch=branch, exist_ok=True)
         upload_folder(repo_id=self.repo_id, folder_path=f"{args.output_dir}/checkpoint-{state.global_step}",
-                      revision=self.revision, commit_message=f"checkpoint {state.global_step}",
-                      run_as_future=True)
+                      revision=branch, commit_message=f"Add {branch} checkpoint",
+                      ignore_patterns=["*.pt", "*.pth", "checkpoint-*"], run_as_future=True)
+        self.pushed.append(branch)

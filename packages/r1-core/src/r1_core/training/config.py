@@ -46,7 +46,6 @@ SYNONYMS = {
 IGNORED_KEYS = {
     "max_prompt_length": "TRL 1.x no longer truncates prompts; keep prompts short in the data",
     "vllm_device": "TRL 1.x places vLLM itself (vllm_mode)",
-    "benchmarks": "run `r1 eval` on the saved model instead",
     "overwrite_output_dir": "r1 never overwrites: use a new --output-dir or --resume",
     "overwrite_hub_revision": "ignored",
     "gradient_checkpointing_use_reentrant": "set gradient_checkpointing_kwargs instead",
@@ -193,6 +192,11 @@ class RunOptions(_R1Model):
     wandb_entity: str | None = None
     wandb_project: str | None = None
     wandb_run_group: str | None = None
+    benchmarks: list[str] = Field(
+        default_factory=list, description="r1 benchmarks (`r1 benchmarks list`) run on each saved "
+                                          "checkpoint; results in <run>/benchmarks/ and metrics.jsonl")
+    benchmark_limit: int | None = Field(50, ge=1, description="rows per benchmark at each checkpoint "
+                                                              "(None: all)")
     defaults: Literal["r1", "open-r1"] = Field(
         "r1", description="open-r1: TRL defaults that changed since TRL 0.18 (beta, loss_type, vllm_mode "
                           "...) get open-r1's values where the config leaves them unset")

@@ -154,6 +154,14 @@ def _classify(raw_keys: list[str], opts: RunOptions, trl_cls: Any,
             out[raw] = {"status": "mapped", "to": f"{trl_name}.scale_rewards",
                         "reason": f"as {getattr(opts, key)!r} (TRL 1.x: group | batch | none; "
                                   "true = group, false = none)"}
+        elif key == "benchmarks":
+            from r1_core.training.checkpoint_benchmarks import resolve_benchmarks
+
+            names = resolve_benchmarks(list(getattr(opts, "benchmarks", [])))
+            out[raw] = {"status": "mapped", "to": f"r1 benchmarks {names} on each saved checkpoint",
+                        "reason": "open-r1 submitted LightEval jobs per pushed checkpoint; r1 runs its own "
+                                  "benchmarks in the training process (results in <run>/benchmarks/ and "
+                                  "metrics.jsonl)"}
         elif key in type(opts).model_fields:
             if key in trl_fields:
                 out[raw] = {"status": "applied", "to": f"{trl_name}.{key}", "reason": None}
@@ -283,6 +291,7 @@ def _with_world_size(config_cls: Any, processes: int) -> Any:
 
 def _stage(kind: str, opts: RunOptions, raw_keys: dict[str, Any], accelerate: dict[str, Any] | None,
            processes: int) -> dict[str, Any]:
+    from r1_core.training.evalsplit import wants_eval
     from r1_core.training.requires import requirements
     from r1_core.training.rewards import build_reward_funcs
     from r1_core.training.rundir import RunDir, resolve_output_dir
@@ -293,6 +302,10 @@ def _stage(kind: str, opts: RunOptions, raw_keys: dict[str, Any], accelerate: di
         plans = plan_rewards(opts)  # type: ignore[arg-type]
         build_reward_funcs(opts, plans)  # type: ignore[arg-type]  # really built: options validated
     _check_deepspeed_key(opts.passthrough())
+    if opts.benchmarks:
+        from r1_core.training.checkpoint_benchmarks import resolve_benchmarks
+
+        resolve_benchmarks(opts.benchmarks)
     user_keys = set(opts.model_fields_set) | set(opts.model_extra or {})
     out = resolve_output_dir(opts.output_dir, kind, False)
     s = Session(kind=kind, opts=opts.model_copy(update={"output_dir": str(out), "resume": False}),
@@ -325,6 +338,8 @@ def _stage(kind: str, opts: RunOptions, raw_keys: dict[str, Any], accelerate: di
         "requires": list(requirements(s.opts, accelerate)),
         "defaults_changed": s.defaults_changed,
         "accelerate": accelerate,
+        "eval": ({"split": opts.dataset_test_split, "strategy": _norm(built.eval_strategy),
+                  "steps": built.eval_steps} if wants_eval(built) else None),
     }
 
 

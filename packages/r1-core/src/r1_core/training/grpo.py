@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from r1_core.training.coldstart import cold_start_dataset, cold_start_model
 from r1_core.training.config import GRPOOptions
 from r1_core.training.data import load_train_dataset, to_prompt_dataset
 from r1_core.training.environments import (
@@ -13,6 +14,7 @@ from r1_core.training.environments import (
     prepare_tool_tokenizer,
     tool_metrics_callback,
 )
+from r1_core.training.evalsplit import load_eval_split
 from r1_core.training.model import load_model, load_tokenizer, lora_config, resolve_model_path
 from r1_core.training.rewards import build_reward_funcs, check_reward_columns, default_dataset_for
 from r1_core.training.session import (
@@ -64,7 +66,15 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
     from trl import GRPOConfig, GRPOTrainer
 
     args = trl_args(s, GRPOConfig, grpo_trl_fields(o))
+    eval_raw = load_eval_split(o, args, default)  # open-r1's dataset_test_split, when evaluating
+    eval_ds = None if eval_raw is None else to_prompt_dataset(eval_raw, o.dataset_prompt_column,
+                                                              o.system_prompt)
+    if eval_ds is not None:
+        check_reward_columns(funcs, eval_ds.column_names, f"{label} ({o.dataset_test_split} split)")
     model_path = resolve_model_path(o)
+    demos = cold_start_dataset(o)
+    if demos is not None:
+        model_path = cold_start_model(model_path, demos, o, s.on_gpu, s.say)
     tokenizer = load_tokenizer(model_path, o)
     if env is not None:
         prepare_tool_tokenizer(tokenizer, s.say)
@@ -74,7 +84,8 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
     tools = f"; environment {env.name} (tools: {', '.join(env.tools)})" if env is not None else ""
     describe(s, model_path, label, len(ds), f"; rewards {names}{tools}; {args.num_generations} generations × "
                                             f"{args.max_completion_length} tokens")
-    kwargs = dict(model=model, reward_funcs=funcs, args=args, train_dataset=ds, processing_class=tokenizer,
+    kwargs = dict(model=model, reward_funcs=funcs, args=args, train_dataset=ds, eval_dataset=eval_ds,
+                  processing_class=tokenizer,
                   callbacks=callbacks(s), peft_config=lora_config(o, model, s.on_gpu) if o.use_peft else None)
     if env is not None:
         kwargs.update(environment_factory=env, callbacks=[tool_metrics_callback(env), *kwargs["callbacks"]])

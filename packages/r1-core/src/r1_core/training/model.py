@@ -125,11 +125,38 @@ def load_model(path: str, opts: RunOptions, dtype: str) -> Any:
                               "dtype": getattr(torch, dtype)}
     if opts.attn_implementation:
         kwargs["attn_implementation"] = opts.attn_implementation
+    quantization = quantization_config(opts, dtype)
+    if quantization is not None:  # QLoRA: the base model in 4/8 bits on this process's GPU
+        kwargs["quantization_config"] = quantization
+        kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", "0"))}
     try:
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as exc:
         raise _load_error(path, exc) from None
     return model
+
+
+def quantization_config(opts: RunOptions, dtype: str) -> Any | None:
+    """bitsandbytes settings for ``load_in_4bit`` / ``load_in_8bit`` (TRL ModelConfig keys), else None.
+
+    Needs a CUDA GPU and bitsandbytes; both are checked before any model loads (requires.py)."""
+    extra = opts.passthrough()
+    four, eight = bool(extra.get("load_in_4bit")), bool(extra.get("load_in_8bit"))
+    if not (four or eight):
+        return None
+    if four and eight:
+        raise ConfigError("load_in_4bit and load_in_8bit are both set", "choose one")
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    if eight:
+        return BitsAndBytesConfig(load_in_8bit=True)
+    compute = getattr(torch, dtype) if dtype in ("bfloat16", "float16", "float32") else torch.bfloat16
+    return BitsAndBytesConfig(
+        load_in_4bit=True, bnb_4bit_compute_dtype=compute,
+        bnb_4bit_quant_type=str(extra.get("bnb_4bit_quant_type") or "nf4"),
+        bnb_4bit_use_double_quant=bool(extra.get("use_bnb_nested_quant", False)),
+        bnb_4bit_quant_storage=extra.get("bnb_4bit_quant_storage") or compute)
 
 
 def lora_config(opts: RunOptions, model: Any, on_gpu: bool) -> Any:

@@ -80,7 +80,14 @@ def requirements(opts: Any, accelerate: dict[str, Any] | None = None) -> list[Re
 
 def check_requirements(opts: Any, accelerate: dict[str, Any] | None = None) -> None:
     """A real run: the first missing requirement is a one-line error, before any model loads."""
-    for req in requirements(opts, accelerate):
+    reqs = requirements(opts, accelerate)
+    extra = opts.passthrough() if hasattr(opts, "passthrough") else {}
+    quant = [k for k in ("load_in_4bit", "load_in_8bit") if extra.get(k) is True]
+    if quant and not _gpu():  # QLoRA on CPU: the refusal, not a package to install
+        raise ConfigError(f"{quant[0]} (QLoRA with bitsandbytes) needs a CUDA GPU and this machine has none",
+                          f"drop {quant[0]} (train LoRA on the full-precision model: use_peft: true) "
+                          "or run on a GPU machine")
+    for req in reqs:
         if req["available"]:
             continue
         if req["package"] == "CUDA GPU":

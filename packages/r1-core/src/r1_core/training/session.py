@@ -109,8 +109,12 @@ def start_session(opts: RunOptions, kind: str) -> Session:
 def _apply_machine_defaults(s: Session) -> None:
     o = s.opts
     upd: dict[str, Any] = {}
+    quantized = any(o.passthrough().get(k) is True for k in ("load_in_4bit", "load_in_8bit"))
     if o.use_peft is None:
-        upd["use_peft"] = not s.on_gpu
+        upd["use_peft"] = not s.on_gpu or quantized  # QLoRA trains adapters on the quantized base
+    elif quantized and not o.use_peft:
+        raise ConfigError("load_in_4bit/load_in_8bit (QLoRA) trains LoRA adapters but use_peft is false",
+                          "set use_peft: true or drop the quantization")
     if o.dtype == "auto":
         import torch
 
@@ -144,6 +148,10 @@ def _check_integrations(s: Session) -> None:
 
     o = s.opts
     check_requirements(o)  # flash-attn, liger-kernel, bitsandbytes, vllm, deepspeed ...: one line each
+    if o.benchmarks:
+        from r1_core.training.checkpoint_benchmarks import resolve_benchmarks
+
+        resolve_benchmarks(o.benchmarks)  # unknown names fail before any model loads
     for key, env in (("wandb_entity", "WANDB_ENTITY"), ("wandb_project", "WANDB_PROJECT"),
                      ("wandb_run_group", "WANDB_RUN_GROUP")):
         if getattr(o, key):
@@ -212,6 +220,13 @@ def callbacks(s: Session) -> list[Any]:
     cbs: list[Any] = [MetricsCallback(s.run)]
     if s.opts.push_to_hub_revision or "push_to_hub_revision" in s.opts.callbacks:
         cbs.append(HubRevisionCallback(s.opts.hub_model_id, s.opts.hub_model_revision, _hub_online()))
+    if s.opts.benchmarks:
+        from r1_core.training.checkpoint_benchmarks import BenchmarkCallback
+
+        tokens = getattr(s.opts, "max_completion_length", None) or getattr(s.opts, "max_length", None) or 256
+        cbs.append(BenchmarkCallback(s.opts.benchmarks, s.run.path, limit=s.opts.benchmark_limit,
+                                     max_new_tokens=min(int(tokens), 4096),
+                                     system_prompt=s.opts.system_prompt))
     return cbs
 
 
