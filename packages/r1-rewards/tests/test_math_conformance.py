@@ -215,7 +215,8 @@ def problems(draw):
     if kind == "frac":
         a, b, k = draw(st.integers(1, 30)), draw(st.integers(2, 12)), draw(st.integers(2, 5))
         f = _frac(a, b)
-        return f"${f}$", [[f], [_frac(k * a, k * b)], [f"{a}/{b}"], [_frac(a + 1, b)], [f"-{f}"],
+        gold = draw(st.sampled_from([f"${f}$", f, f"{a}/{b}", f"\\boxed{{{f}}}", f"$\\dfrac{{{a}}}{{{b}}}$"]))
+        return gold, [[f], [_frac(k * a, k * b)], [f"{a}/{b}"], [_frac(a + 1, b)], [f"-{f}"],
                           [f, f"{a}/{b}"], [f, _frac(b, a)]]
     if kind == "root":
         c, r = draw(st.integers(2, 9)), draw(st.sampled_from([2, 3, 5, 6, 7]))
@@ -274,10 +275,12 @@ def pairs(draw):
         return gold, text % ", ".join(boxes), []
     if draw(st.booleans()) and len(boxes) == 1:
         boxes = boxes * 2  # a repeated box is still one answer
-    wrap = draw(st.sampled_from(WRAP))
+    wraps = draw(st.lists(st.sampled_from(WRAP), min_size=len(boxes), max_size=len(boxes)))
+    if draw(st.booleans()):
+        wraps = [wraps[0]] * len(boxes)  # usually one style throughout
     far = len(boxes) > 1 and draw(st.integers(0, 4)) == 0
     sep = FILLER + " " if far else draw(st.sampled_from(NEAR))
-    body = sep.join(wrap % b for b in boxes)
+    body = sep.join(w % b for w, b in zip(wraps, boxes, strict=True))
     if draw(st.integers(0, 9)) == 0:
         other = draw(st.sampled_from(candidates))[0]
         body += f" The final answer is ${other}$. I hope it is correct."
@@ -288,7 +291,7 @@ EXAMPLES = int(os.environ.get("R1_CONFORMANCE_EXAMPLES", "40"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 40,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.too_slow])
 @given(batch=st.lists(pairs(), min_size=1, max_size=4))
 def test_generated_answers_agree_with_open_r1_except_the_multi_box_rule(oracle, r1_three_ways, batch):
     golds, completions = [p[0] for p in batch], [p[1] for p in batch]
