@@ -31,7 +31,8 @@ def _answer_config() -> Any:
         from latex2sympy2_extended import NormalizationConfig
         from math_verify import LatexExtractionConfig
 
-        # open-r1's answer extraction: LaTeX only, boxed first, no anchor-less guessing.
+        # open-r1's answer extraction: LaTeX only, boxed first, no anchor-less guessing. (open-r1
+        # also passes equations=True, a no-op since latex2sympy2_extended 1.x that only warns.)
         _ANSWER_CONFIG = [LatexExtractionConfig(
             normalization_config=NormalizationConfig(nits=False, malformed_operators=False,
                                                      basic_latex=True, boxed="all", units=True),
