@@ -44,6 +44,13 @@ def eval_command(
     option: list[str] = typer.Option([], "--option", "-o",
                                      help="Benchmark option KEY=VALUE (JSON values), repeatable: "
                                           "-o start_date=2024-08-01 -o version=release_v5 for lcb."),
+    environment: str | None = typer.Option(None, "--environment",
+                                           help="Tool environment (`r1 environments list`): each sample is a "
+                                                "multi-turn episode with its tools (transformers backend)."),
+    environment_option: list[str] = typer.Option([], "--environment-option",
+                                                 help="Environment option KEY=VALUE, repeatable: "
+                                                      "--environment-option max_calls=4."),
+    max_turns: int = typer.Option(8, "--max-turns", help="Model turns per episode with --environment."),
 ) -> None:
     """Evaluate a model on a benchmark: pass@k (unbiased) with 95% CI, details and results files."""
     from r1_core.api import get_benchmark
@@ -58,8 +65,21 @@ def eval_command(
     get_benchmark(benchmark, **options)  # fail on an unknown name or option before loading a model
     params = SamplingParams(n=num_samples, temperature=temperature, top_p=top_p,
                             max_new_tokens=max_new_tokens, seed=seed)
+    env = None
+    if environment is not None:
+        from r1_core.api import get_environment
+        from r1_core.errors import ConfigError
+
+        if backend != "transformers":
+            raise ConfigError(f"--environment runs episodes on the transformers backend (got {backend})",
+                              "drop --backend or pass --backend transformers")
+        env = get_environment(environment, **parse_key_values(environment_option))
     generator = make_generator(backend, model, base_url=base_url, api_key=api_key, concurrency=concurrency,
                                batch_size=batch_size)
+    if env is not None:
+        from r1_cli.tool_generation import ToolEpisodeGenerator
+
+        generator = ToolEpisodeGenerator(generator, env, max_turns=max_turns)  # type: ignore[arg-type]
     out = output_dir or _default_output(model, benchmark)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
