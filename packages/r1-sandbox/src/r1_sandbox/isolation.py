@@ -19,8 +19,8 @@ from pathlib import Path
 
 from r1_sandbox.cgroup import CgroupLayout, RunCgroup
 
-__all__ = ["BOX", "TIERS", "Isolation", "Limits", "Mount", "bwrap_argv", "child_setup", "etc_files",
-           "program_env", "rlimits"]
+__all__ = ["BOX", "TIERS", "Isolation", "Limits", "Mount", "bwrap_argv", "child_setup", "cpu_rlimit_s",
+           "etc_files", "program_env", "rlimits"]
 
 BOX = "/box"  # the work dir as the program sees it (bwrap tiers)
 TIERS = ("strict", "rootless", "namespaces", "rlimits")
@@ -153,22 +153,29 @@ def _dev(tmpfs_bytes: int) -> list[str]:
     return [*argv, "--dir", "/dev/shm"]
 
 
+def cpu_rlimit_s(limits: Limits, *, cgroup: bool) -> int:
+    """The soft RLIMIT_CPU (SIGXCPU; SIGKILL a second later). With a cgroup it is a backstop behind
+    the polled ``cpu.stat``; without one nobody polls, so it comes at the limit rounded up to whole
+    seconds and the program dies while its reaper can still account for it."""
+    return math.ceil(limits.cpu_s) + (1 if cgroup else 0)
+
+
 def rlimits(limits: Limits, *, cgroup: bool, uid_dropped: bool) -> list[tuple[int, int, int]]:
-    """Hard limits (soft = hard, so a program cannot raise them back), CPU as a backstop. Without a
-    cgroup nobody polls the CPU time: SIGXCPU comes at the limit rounded up to whole seconds, so the
-    program dies while its reaper can still account for it."""
-    cpu = math.ceil(limits.cpu_s) + (1 if cgroup else 0)
+    """Hard limits (soft = hard, so a program cannot raise them back), CPU as a backstop (see
+    :func:`cpu_rlimit_s`)."""
+    cpu = cpu_rlimit_s(limits, cgroup=cgroup)
     out = [
         (resource.RLIMIT_CPU, cpu, cpu + 1),
         (resource.RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes),
         (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
         (resource.RLIMIT_CORE, 0, 0),
-        # judges give the whole memory limit to the stack; memory is bounded by the cgroup
+        # judges give the whole memory limit to the stack; memory is bounded by the cgroup, or by
+        # RLIMIT_AS (a finite RLIMIT_STACK would also be every thread's default stack size: with
+        # stack = the memory limit not even a second thread fits in the address space)
         (resource.RLIMIT_STACK, resource.RLIM_INFINITY, resource.RLIM_INFINITY),
     ]
     if not cgroup:
         out.append((resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes))
-        out[-2] = (resource.RLIMIT_STACK, limits.memory_bytes, limits.memory_bytes)
         if uid_dropped:  # per-uid and counts unreaped zombies: generous slack (pitfall 2)
             out.append((resource.RLIMIT_NPROC, limits.pids + 256, limits.pids + 256))
     return out

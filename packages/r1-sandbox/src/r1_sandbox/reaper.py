@@ -24,10 +24,13 @@ import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from r1_sandbox.isolation import Limits, cpu_rlimit_s
 
 __all__ = ["REAPER", "ReaperRun", "ReaperStatus", "build_reaper", "parse_status"]
 
@@ -122,10 +125,13 @@ class ReaperRun:
         self.binary_fd = os.open(binary, os.O_RDONLY | os.O_CLOEXEC)
         self.status_r, self._status_w = os.pipe()
         self.status_w: int | None = self._status_w
+        self._xcpu_s = 0
 
-    def argv(self, tasks: int) -> list[str]:
-        """What precedes the program inside the sandbox (``tasks``: processes + threads it may have)."""
-        return [REAPER, str(self._status_w), str(tasks + SLACK_TASKS)]
+    def argv(self, limits: Limits) -> list[str]:
+        """What precedes the program inside the sandbox; it may have ``limits.pids`` processes +
+        threads."""
+        self._xcpu_s = cpu_rlimit_s(limits, cgroup=False)
+        return [REAPER, str(self._status_w), str(limits.pids + SLACK_TASKS)]
 
     @property
     def pass_fds(self) -> list[int]:
@@ -151,7 +157,10 @@ class ReaperRun:
             return
         out.exit_code, out.signal = status.exit_code, status.signal
         if not cgroup_cpu:
-            out.cpu_s = status.cpu_s
+            # SIGXCPU means the kernel's exact count reached the soft limit; rusage's tick-sampled
+            # times can read a little lower
+            floor = self._xcpu_s if status.signal == signal.SIGXCPU else 0
+            out.cpu_s = max(status.cpu_s, floor)
         if not cgroup_memory:
             out.peak_memory_bytes = status.peak_memory_bytes
 
