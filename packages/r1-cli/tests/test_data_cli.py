@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 
 def _read_jsonl(path):
@@ -147,5 +148,80 @@ def test_filter_pass_rate_errors(r1, tmp_path, extra, fragment):
     data = _write_jsonl(tmp_path / "in.jsonl", [{"problem": "x"}])
     result = r1("data", "filter-pass-rate", "--dataset", data, "--model", "m", *extra,
                 "--output", tmp_path / "o")
+    assert result.code == 2, result.err
+    assert fragment in result.err and len(result.err.strip().splitlines()) == 1, result.err
+
+
+# An open-r1-shaped pass-rate filtering config (the keys of open-r1's recipes/dataset_filtering/*.yaml);
+# model and data are filled in by each test.
+FILTER_CONFIG = """\
+model_name_or_path: {model}
+model_revision: main
+torch_dtype: bfloat16
+attn_implementation: flash_attention_2
+chat_template: "{{% for m in messages %}}{{{{ m['content'] }}}}{{% endfor %}}"
+dataset_name: {data}
+dataset_config: all
+dataset_split: train
+dataset_prompt_column: problem
+system_prompt: "Think first."
+max_completion_length: 4
+num_generations: 2
+temperature: 0.7
+top_p: 0.95
+reward_funcs:
+- {reward}
+reward_weights:
+- 1.0
+pass_rate_min: 0.1
+pass_rate_max: 0.9
+output_dataset_name: my-org/filtered
+"""
+
+
+def test_filter_pass_rate_runs_an_open_r1_config(r1, openai_server, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    rows = [{"problem": f"q{i}", "p": p} for i, p in enumerate([0.0, 0.05, 0.5, 0.9, 1.0, 0.3])]
+    data = _write_jsonl(tmp_path / "in.jsonl", rows)
+    cfg = tmp_path / "filter.yaml"
+    cfg.write_text(FILTER_CONFIG.format(model="tiny", data=data, reward="pass_rate_rewards:column_p"))
+    serve = ["--backend", "openai", "--base-url", openai_server]
+    result = r1("data", "filter-pass-rate", "--config", cfg, *serve, "--output", tmp_path / "out", "--json")
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["kept_indices"] == [2, 5] and report["num_samples"] == 2
+    assert report["sampling"]["max_new_tokens"] == 4 and report["sampling"]["top_p"] == 0.95
+    # a flag given on the command line wins over the config
+    result = r1("data", "filter-pass-rate", "--config", cfg, *serve, "--min", "0.4", "--output",
+                tmp_path / "out2", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["kept_indices"] == [2]
+
+
+def test_filter_pass_rate_dry_run_reports_every_key(r1, tmp_path):
+    cfg = tmp_path / "filter.yaml"
+    cfg.write_text(FILTER_CONFIG.format(model="org/model", data="org/problems", reward="binary_code")
+                   + "e2b_router_url: ip-10-0-0-2:8000\n")
+    result = r1("data", "filter-pass-rate", "--config", cfg, "--dry-run", "--json")
+    assert result.code == 0, result.err
+    plan = result.json()
+    assert set(plan["keys"]) == set(yaml.safe_load(cfg.read_text()))
+    assert all(k["status"] in ("applied", "ignored") for k in plan["keys"].values())
+    assert all(k["reason"] for k in plan["keys"].values() if k["status"] == "ignored")
+    assert plan["settings"]["model"] == "org/model" and plan["settings"]["min_rate"] == 0.1
+    # open-r1's default code_provider was e2b: a router URL alone routes the code reward to it
+    assert plan["rewards"][0]["provider"] == "router"
+    assert plan["rewards"][0]["options"]["provider_config"] == {"urls": ["http://ip-10-0-0-2:8000"]}
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("extra_yaml", "fragment"), [
+    ("pass_rate_floor: 0.1\n", "unknown key 'pass_rate_floor'"),
+    ("ioi_provider: piston\n", "'piston'"),
+])
+def test_filter_pass_rate_config_errors_are_one_line(r1, tmp_path, extra_yaml, fragment):
+    cfg = tmp_path / "filter.yaml"
+    cfg.write_text(FILTER_CONFIG.format(model="m", data="d/d", reward="ioi") + extra_yaml)
+    result = r1("data", "filter-pass-rate", "--config", cfg, "--dry-run")
     assert result.code == 2, result.err
     assert fragment in result.err and len(result.err.strip().splitlines()) == 1, result.err

@@ -293,3 +293,17 @@ def test_cli_edge_handles_any_exception_in_one_line(r1_register, capsys, monkeyp
     lines = out.err.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], out.err
     assert "Traceback" not in out.err
+
+
+def test_a_router_url_alone_routes_code_rewards_to_it(capsys):
+    """open-r1's code_provider defaulted to e2b, so its configs name only e2b_router_url."""
+    report = dry(capsys, "grpo", "--reward", "binary_code", "--reward", "ioi",
+                 "--e2b-router-url", "host:8000")
+    rewards = {r["name"]: r for r in report["rewards"]}
+    assert rewards["binary_code"]["provider"] == "router"
+    assert rewards["binary_code"]["provider_from"] == "e2b_router_url"
+    assert rewards["ioi"]["provider"] == "router"  # no ioi_provider: the code provider decides
+    report = dry(capsys, "grpo", "--reward", "binary_code", "--code-provider", "local",
+                 "--e2b-router-url", "host:8000")
+    assert report["rewards"][0]["provider"] == "local"
+    assert report["keys"]["e2b_router_url"]["status"] == "ignored"

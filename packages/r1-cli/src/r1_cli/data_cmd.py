@@ -109,9 +109,17 @@ def _load_rows(dataset: str, split: str, limit: int | None) -> list[dict[str, An
 
 
 def filter_pass_rate_command(
-    dataset: str = typer.Option(..., "--dataset", help="Prompts: .jsonl/.parquet file, benchmark or Hub id."),
-    model: str = typer.Option(..., "--model", help="Model path or Hub id (served name for openai)."),
-    reward: list[str] = typer.Option(..., "--reward", help="Reward(s) scoring each completion (repeatable)."),
+    ctx: typer.Context,
+    dataset: str | None = typer.Option(None, "--dataset",
+                                       help="Prompts: .jsonl/.parquet file, benchmark or Hub id."),
+    model: str | None = typer.Option(None, "--model", help="Model path or Hub id (served name for openai)."),
+    reward: list[str] | None = typer.Option(None, "--reward",
+                                            help="Reward(s) scoring each completion (repeatable)."),
+    config: Path | None = typer.Option(None, "--config",
+                                       help="open-r1 filtering config (recipes/dataset_filtering/*.yaml); "
+                                            "flags given on the command line win."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the config and rewards, print what would "
+                                                          "run (every key: applied or ignored), exit."),
     num_samples: int = typer.Option(8, "--num-samples", help="Completions per prompt."),
     min_rate: float = typer.Option(0.1, "--min", help="Keep rows with pass rate > min."),
     max_rate: float = typer.Option(0.9, "--max", help="Keep rows with pass rate < max."),
@@ -126,8 +134,8 @@ def filter_pass_rate_command(
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
     split: str = typer.Option("train", "--split", help="Split of a Hub dataset."),
     limit: int | None = typer.Option(None, "--limit", help="Only the first K rows."),
-    output: Path = typer.Option(..., "--output",
-                                help="Directory for generations.jsonl, filtered.jsonl, report.json."),
+    output: Path | None = typer.Option(None, "--output",
+                                       help="Directory for generations.jsonl, filtered.jsonl, report.json."),
     json_: bool = typer.Option(False, "--json", help="Print the report JSON to stdout."),
 ) -> None:
     """Generate N completions per prompt, score them, keep prompts whose pass rate is in (min, max)."""
@@ -139,36 +147,79 @@ def filter_pass_rate_command(
     from r1_cli.data.sources import text_column, write_jsonl
     from r1_cli.generation import SamplingParams, make_generator
 
-    if not 0 <= min_rate <= max_rate <= 1:
-        raise ConfigError(f"need 0 <= --min <= --max <= 1 (got {min_rate}, {max_rate})",
+    given = dict(dataset=dataset, model=model, num_samples=num_samples, min_rate=min_rate, max_rate=max_rate,
+                 column=column, system_prompt=system_prompt, temperature=temperature, top_p=top_p,
+                 max_new_tokens=max_new_tokens, seed=seed, split=split)
+    rewards: Any = list(reward or [])
+    report_cfg = None
+    if config is not None:
+        from r1_cli.data.pass_rate_config import load_pass_rate_config
+
+        report_cfg = load_pass_rate_config(config, rewards or None)
+        for name, value in report_cfg.options.items():
+            if not _from_command_line(ctx, name):
+                given[name] = value
+        rewards = report_cfg.rewards
+    else:
+        for name in rewards:
+            get_reward(name)  # unknown names fail before the model loads
+    missing = [flag for flag, value in (("--dataset", given["dataset"]), ("--model", given["model"]),
+                                        ("--reward", rewards)) if not value]
+    if missing:
+        raise ConfigError(f"filter-pass-rate needs {', '.join(missing)}", "pass them or a --config file")
+    if not 0 <= given["min_rate"] <= given["max_rate"] <= 1:
+        raise ConfigError(f"need 0 <= --min <= --max <= 1 (got {given['min_rate']}, {given['max_rate']})",
                           "e.g. --min 0.1 --max 0.9")
-    for name in reward:
-        get_reward(name)  # unknown names fail before the model loads
-    rows = _load_rows(dataset, split, limit)
-    col = column or text_column(rows, dataset)
-    conversations = [build_messages(r, col, None, system_prompt) for r in rows]
-    params = SamplingParams(n=num_samples, temperature=temperature, top_p=top_p,
-                            max_new_tokens=max_new_tokens, seed=seed)
-    generator = make_generator(backend, model, base_url=base_url)
+    if dry_run:
+        plan = {"command": "filter-pass-rate", "settings": {**given, "backend": backend, "limit": limit},
+                "rewards": report_cfg.plans if report_cfg else [{"name": r} for r in rewards],
+                "keys": report_cfg.keys if report_cfg else {}}
+        if json_:
+            print_json(plan)
+        else:
+            for key, info in plan["keys"].items():
+                console.print(f"key {key}: {info['status']}" + (f" → {info['to']}" if info["to"] else "")
+                              + (f" ({info['reason']})" if info["reason"] else ""), markup=False)
+            console.print(f"settings: {plan['settings']}", markup=False)
+            console.print("config OK (dry run: nothing was loaded or written)", markup=False)
+        return
+    if output is None:
+        raise ConfigError("filter-pass-rate needs --output", "e.g. --output runs/filtered")
+    rows = _load_rows(given["dataset"], given["split"], limit)
+    col = given["column"] or text_column(rows, given["dataset"])
+    conversations = [build_messages(r, col, None, given["system_prompt"]) for r in rows]
+    params = SamplingParams(n=given["num_samples"], temperature=given["temperature"], top_p=given["top_p"],
+                            max_new_tokens=given["max_new_tokens"], seed=given["seed"])
+    generator = make_generator(backend, given["model"], base_url=base_url)
     with _progress_bar("generating") as bar:
         task = bar.add_task("generating", total=len(rows))
-        annotated = pass_rates(rows, conversations, generator, params, reward,
+        annotated = pass_rates(rows, conversations, generator, params, rewards,
                                progress=lambda k: bar.advance(task, k))
-    kept = filter_by_pass_rate(annotated, min_rate, max_rate)
+    low, high = given["min_rate"], given["max_rate"]
+    kept = filter_by_pass_rate(annotated, low, high)
     write_jsonl(output / "generations.jsonl", annotated)
     write_jsonl(output / "filtered.jsonl", kept)
     rates = [r["pass_rate"] for r in annotated]
-    report = {"rows": len(rows), "kept": len(kept), "min": min_rate, "max": max_rate,
-              "num_samples": num_samples, "rewards": reward, "model": model, "backend": backend,
-              "sampling": params.as_dict(), "pass_rates": rates,
+    report = {"rows": len(rows), "kept": len(kept), "min": low, "max": high,
+              "num_samples": given["num_samples"], "rewards": list(rewards), "model": given["model"],
+              "backend": backend, "sampling": params.as_dict(), "pass_rates": rates,
               "kept_indices": [i for i, r in enumerate(annotated)
-                               if r["pass_rate"] is not None and min_rate < r["pass_rate"] < max_rate]}
+                               if r["pass_rate"] is not None and low < r["pass_rate"] < high]}
     atomic_write_json(output / "report.json", report)
     if json_:
         print_json(report)
         return
-    console.print(f"kept {len(kept)} of {len(rows)} prompts with pass rate in ({min_rate}, {max_rate}) → "
+    console.print(f"kept {len(kept)} of {len(rows)} prompts with pass rate in ({low}, {high}) → "
                   f"{output / 'filtered.jsonl'}")
+
+
+def _from_command_line(ctx: Any, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (a config value must not override it)."""
+    try:
+        source = ctx.get_parameter_source(name)
+    except Exception:  # an older click without parameter sources: trust the config
+        return False
+    return getattr(source, "name", "") in ("COMMANDLINE", "ENVIRONMENT")
 
 
 def generate_command(

@@ -9,7 +9,7 @@ those carry a learning signal for GRPO.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from r1_core.api import get_reward
@@ -27,13 +27,14 @@ def _nanmean(values: Sequence[float]) -> float:
 
 
 def pass_rates(rows: Sequence[dict[str, Any]], conversations: Sequence[list[dict[str, str]]],
-               generator: Generator, params: SamplingParams, rewards: Sequence[str],
+               generator: Generator, params: SamplingParams,
+               rewards: Sequence[str] | Mapping[str, Callable[..., Any]],
                progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Each row plus ``pass_rate_generations``, ``pass_rate_rewards`` (per completion) and
     ``pass_rate``."""
     if not rewards:
         raise ConfigError("filter-pass-rate needs at least one --reward", "e.g. --reward accuracy")
-    fns = {name: get_reward(name) for name in rewards}
+    fns = dict(rewards) if isinstance(rewards, Mapping) else {name: get_reward(name) for name in rewards}
     outputs = generator.generate(conversations, params, progress)
     annotated = []
     for row, conv, outs in zip(rows, conversations, outputs, strict=True):

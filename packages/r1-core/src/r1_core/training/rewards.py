@@ -134,6 +134,10 @@ def _provider(canonical: str | None, opts: GRPOOptions) -> tuple[str, str, dict[
     """(provider, the recipe key that chose it, provider options) for a reward that runs code."""
     if canonical in IOI_PROVIDER_REWARDS and opts.ioi_provider:
         provider, source = opts.ioi_provider, "ioi_provider"
+    elif "code_provider" not in opts.model_fields_set and (opts.e2b_router_url or opts.morph_router_url):
+        # open-r1's default code_provider was e2b: a config that only names a router URL means it
+        provider = "e2b" if opts.e2b_router_url else "morph"
+        source = f"{provider}_router_url"
     else:
         provider, source = opts.code_provider, "code_provider"
     config: dict[str, Any] = {}
@@ -144,7 +148,8 @@ def _provider(canonical: str | None, opts: GRPOOptions) -> tuple[str, str, dict[
         # open-r1's E2B / Morph router batches executions for many trainers; r1's equivalent is
         # `r1 sandbox serve --provider e2b|morph`, reached through the `router` sandbox.
         url = url if "://" in url else f"http://{url}"
-        provider, source, config = "router", f"{source} + {key}", {"urls": [url]}
+        source = key if source == key else f"{source} + {key}"
+        provider, config = "router", {"urls": [url]}
     if "parallel_code_exec_per_proc" in opts.model_fields_set:
         knob = {"e2b": "max_parallel", "morph": "max_parallel", "local": "max_workers"}.get(provider)
         if knob:
