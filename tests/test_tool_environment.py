@@ -122,3 +122,44 @@ def test_tool_template_is_refused_for_non_chatml_models(tokenizer):
 
     with pytest.raises(ConfigError, match="--chat-template"):
         prepare_tool_tokenizer(Plain())
+
+
+def _r1(tmp, *args, timeout=600):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "TRL_EXPERIMENTAL_SILENCE": "1"}
+    return subprocess.run([sys.executable, "-m", "r1_core.cli", *map(str, args)], cwd=tmp, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_train_grpo_with_the_python_environment_logs_and_reports_tool_metrics(tmp_path):
+    from r1_core.tinymodel import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny")
+    out = tmp_path / "run"
+    proc = _r1(tmp_path, "train", "grpo", "--model", model, "--environment", "python",
+               "--environment-options", '{"max_calls": 2, "call_wall_s": 3}', "--reward", "accuracy",
+               "--max-steps", 2, "--output-dir", out, "--use-peft", "false", "--num-generations", 2,
+               "--max-completion-length", 8, "--save-steps", 1000)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "environment python (tools: python)" in proc.stderr
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2]
+    for key in ("tools/calls_per_episode", "tools/errors_per_episode", "tools/time_s_per_episode",
+                "tools/call_frequency", "rewards/accuracy/mean"):
+        assert all(isinstance(r[key], int | float) for r in rows), key
+    assert "environment: python" in (out / "config.yaml").read_text()
+    report = _r1(tmp_path, "report", out, "--json")
+    assert report.returncode == 0, report.stderr
+    assert "tools/calls_per_episode" in json.loads(report.stdout)["metrics"]
+    assert (out / "tools.png").is_file()
+
+
+def test_unknown_environment_is_one_line(tmp_path):
+    proc = _r1(tmp_path, "train", "grpo", "--environment", "pyhton", "--model", "/nonexistent")
+    assert proc.returncode == 2 and "did you mean 'python'" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -336,6 +336,19 @@ class GRPOOptions(RunOptions):
             return mapping[value if isinstance(value, bool) else str(value).lower()]
         return value
 
+    @field_validator("environment_options", mode="before")
+    @classmethod
+    def _environment_options(cls, value: Any) -> Any:
+        """The command line gives a string: ``'{"max_calls": 4}'`` (JSON or YAML flow mapping)."""
+        if isinstance(value, str):
+            import yaml
+
+            try:
+                return yaml.safe_load(value) if value.strip() else {}
+            except yaml.YAMLError:
+                raise ValueError("must be a mapping such as '{\"max_calls\": 4}'") from None
+        return value
+
     @field_validator("vllm_mode")
     @classmethod
     def _vllm_mode(cls, value: str | None) -> str | None:
