@@ -44,22 +44,32 @@ MODULES = ("r1_core", "r1_sandbox", "pydantic", "pydantic_core", "annotated_type
            "markdown_it", "mdurl", "pygments", "yaml")
 
 DRIVER = r'''
-import json, sys, threading, warnings
+import json, logging, sys, threading, warnings
 from r1_core.protocols import ExecRequest
 from r1_sandbox.local import LocalSandbox
+
+class Caught(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines = []
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+caught = Caught()
+logging.getLogger("r1.sandbox").addHandler(caught)
 
 spec = json.load(open(sys.argv[1]))
 # a trainer has many threads: a process limit set outside the sandbox's user namespace would count them
 idle = threading.Event()
 for _ in range(spec.get("threads", 0)):
     threading.Thread(target=idle.wait, daemon=True).start()
-with warnings.catch_warnings(record=True) as caught:
+with warnings.catch_warnings(record=True) as warned:
     warnings.simplefilter("always")
     sandbox = LocalSandbox(**spec.get("options", {}))
+    LocalSandbox(**spec.get("options", {})).close()  # a second sandbox of the process: no second warning
 with sandbox:
     results = sandbox.run([ExecRequest(**r) for r in spec["requests"]])
 print(json.dumps({"tier": sandbox.tier, "layers": sandbox.isolation.layers,
-                  "warnings": [str(w.message) for w in caught],
+                  "warnings": caught.lines + [str(w.message) for w in warned],
                   "results": [r.model_dump(mode="json") for r in results]}))
 '''
 

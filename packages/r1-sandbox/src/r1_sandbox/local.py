@@ -71,6 +71,7 @@ __all__ = ["LocalSandbox"]
 log = logging.getLogger("r1.sandbox")
 
 _launchers_ok: set[tuple[str, str]] = set()  # (launcher, tier) pairs that passed a smoke run here
+_warned: set[str] = set()  # one-line warnings already given by this process
 _shared: tuple[int, threading.BoundedSemaphore] | None = None
 _shared_guard = threading.Lock()
 
@@ -158,8 +159,9 @@ class LocalSandbox:
             message = ("r1 local sandbox runs in the rootless tier (not root, no delegated cgroup with "
                        f"memory+pids): {rootless_gaps(self.report)}; `r1 sandbox doctor` says how to get "
                        "strict")
-            warnings.warn(message, RuntimeWarning, stacklevel=3)
-            log.warning(message)
+            if message not in _warned:  # once per process, one line (every sandbox of a trainer)
+                _warned.add(message)
+                log.warning(message)
         elif tier != "strict":
             allowed = self.config.allow_weak or os.environ.get("R1_SANDBOX_ALLOW_WEAK") == "1"
             if not allowed:
