@@ -221,6 +221,12 @@ SETUID = ("import os, subprocess\nprint('euid', os.geteuid())\ntry:\n    os.setu
           "    print('setuid ok')\nexcept OSError as e:\n    print('setuid refused', e.errno)\n"
           "r = subprocess.run(['/usr/bin/su', '-c', 'id -u'], capture_output=True, text=True, input='')\n"
           "print('su', r.returncode, r.stdout.strip())\n")
+# the reaper's report is the run's truth: the program may neither write it nor make its absence look good
+FORGE_STATUS = ("import os, signal\np = os.getppid()\ntry:\n    for fd in os.listdir(f'/proc/{p}/fd'):\n"
+                "        os.write(os.open(f'/proc/{p}/fd/{fd}', os.O_WRONLY), b'r1-reap 0 0 0 0\\n')\n"
+                "        print('forged', fd, flush=True)\nexcept OSError as e:\n"
+                "    print('denied', e.errno, flush=True)\n"
+                "os.kill(p, signal.SIGKILL)\n")
 DAEMON = ("import subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True)\nprint('left')\n")
 
 
@@ -284,6 +290,7 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
         ({"language": "python",
           "source": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 1)"}, "RE"),
         ({"language": "python", "source": SETUID}, "OK"),
+        ({"language": "python", "source": FORGE_STATUS}, "RE"),
         ({"language": "cpp", "source": "#include <vector>\n#include <cstdio>\nint main(){ long n; "
                                        "scanf(\"%ld\", &n); std::vector<char> v(n, 1); "
                                        "printf(\"%d\\n\", v[n - 1]); }",
@@ -302,13 +309,14 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
     _check_common(results[:10], [v for _, v in cases[:10]])
     assert [r["verdict"] for r in results[10:]] == [v for _, v in hostile], [
         (r["verdict"], r["message"], r["stderr"][-300:]) for r in results[10:]]
-    home_file, shadow, root_view, net, setuid, cpp_mle = results[10:]
+    home_file, shadow, root_view, net, setuid, forge, cpp_mle = results[10:]
     assert "FileNotFoundError" in home_file["stderr"] and "FileNotFoundError" in shadow["stderr"]
     assert "'home'" not in root_view["stdout"] and "'root'" not in root_view["stdout"]
     assert "PYTHONPATH" not in root_view["stdout"] and str(runtime) not in root_view["stdout"]
     assert "PermissionError" in net["stderr"] and not accepted
     lines = setuid["stdout"].splitlines()
     assert lines[0] == f"euid {user.uid}" and lines[1].startswith("setuid refused") and "su 0" not in lines[2]
+    assert forge["stdout"] == "denied 13\n" and forge["signal"] == 9, forge
     assert cpp_mle["compile_output"] == "" or "error" not in cpp_mle["compile_output"]
     everything = json.dumps(results)
     assert "CANARY-7f3a9" not in everything
