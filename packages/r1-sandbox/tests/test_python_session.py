@@ -204,3 +204,15 @@ def test_python_environment_is_listed_and_typed():
 
     sig = inspect.signature(type(env()).python)
     assert list(sig.parameters) == ["self", "code"] and sig.parameters["code"].annotation in (str, "str")
+
+
+def test_a_sandbox_that_cannot_start_is_a_system_error_not_the_models(sandbox):
+    from r1_core import ToolSystemError
+
+    env = get_environment("python", sandbox_options={"python": "/nonexistent/python3"})
+    episode = env()
+    episode.reset()
+    out = episode.python(code="1")
+    assert isinstance(out, ToolSystemError) and "could not start" in out
+    [stats] = env.drain()
+    assert (stats.errors, stats.system_errors) == (0, 1)

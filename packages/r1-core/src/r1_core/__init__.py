@@ -16,7 +16,7 @@ from r1_core.api import (
     list_plugins,
     load_object,
 )
-from r1_core.environments import EnvironmentFactory, ToolError
+from r1_core.environments import EnvironmentFactory, ToolError, ToolSystemError
 from r1_core.errors import (
     ConfigError,
     DataError,
@@ -65,6 +65,7 @@ __all__ = [
     "SubtaskResult",
     "TestResult",
     "ToolError",
+    "ToolSystemError",
     "Trainer",
     "UnknownNameError",
     "Verdict",

@@ -36,6 +36,7 @@ __all__ = [
     "Episode",
     "EpisodeStats",
     "ToolError",
+    "ToolSystemError",
     "close_episode",
     "summarize_episodes",
     "tool_methods",
@@ -58,6 +59,13 @@ class ToolError(str):
     __slots__ = ()
 
 
+class ToolSystemError(ToolError):
+    """Tool output for a failure of the tool itself (its sandbox did not start ...), not of the
+    model's call: counted apart (``tools/system_errors_per_episode``), never as the model's error."""
+
+    __slots__ = ()
+
+
 def tool_methods(cls: type) -> list[str]:
     """The tool names of an episode class, discovered the way TRL does (public functions of the class)."""
     return sorted(name for name, _ in inspect.getmembers(cls, predicate=inspect.isfunction)
@@ -70,6 +78,7 @@ class EpisodeStats:
 
     calls: int = 0
     errors: int = 0
+    system_errors: int = 0
     tool_time_s: float = 0.0
     by_tool: dict[str, int] = field(default_factory=dict)
 
@@ -83,12 +92,16 @@ def summarize_episodes(episodes: list[EpisodeStats]) -> dict[str, float]:
     out = {
         "tools/calls_per_episode": calls / n,
         "tools/errors_per_episode": sum(e.errors for e in episodes) / n,
+        "tools/system_errors_per_episode": sum(e.system_errors for e in episodes) / n,
         "tools/time_s_per_episode": sum(e.tool_time_s for e in episodes) / n,
         "tools/episodes_with_calls": sum(1 for e in episodes if e.calls) / n,
     }
     if calls:
         out["tools/time_s_per_call"] = sum(e.tool_time_s for e in episodes) / calls
     return out
+
+
+_RAISED = object()  # the tool raised: TRL reports it to the model as a failed call
 
 
 class _Tracker:
@@ -122,36 +135,37 @@ def _instrumented(cls: type, tracker: _Tracker) -> type:
         return reset
 
     def wrap_tool(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def record(self: Any, started: float, failed: bool) -> None:
+        def record(self: Any, started: float, result: Any) -> None:
             stats = getattr(self, "_r1_episode", None)
             if stats is None:  # a tool called before any reset: count it in an episode of its own
                 stats = self._r1_episode = tracker.begin()
             stats.calls += 1
-            stats.errors += failed
+            if isinstance(result, ToolSystemError):
+                stats.system_errors += 1
+            elif result is _RAISED or isinstance(result, ToolError):
+                stats.errors += 1
             stats.tool_time_s += time.perf_counter() - started
             stats.by_tool[name] = stats.by_tool.get(name, 0) + 1
 
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def tool_async(self: Any, *args: Any, **kwargs: Any) -> Any:
-                started, failed = time.perf_counter(), True
+                started, result = time.perf_counter(), _RAISED
                 try:
                     result = await fn(self, *args, **kwargs)
-                    failed = isinstance(result, ToolError)
                     return result
                 finally:
-                    record(self, started, failed)
+                    record(self, started, result)
             return tool_async
 
         @functools.wraps(fn)
         def tool(self: Any, *args: Any, **kwargs: Any) -> Any:
-            started, failed = time.perf_counter(), True
+            started, result = time.perf_counter(), _RAISED
             try:
                 result = fn(self, *args, **kwargs)
-                failed = isinstance(result, ToolError)
                 return result
             finally:
-                record(self, started, failed)
+                record(self, started, result)
         return tool
 
     members: dict[str, Any] = {"__module__": cls.__module__, "__doc__": cls.__doc__,

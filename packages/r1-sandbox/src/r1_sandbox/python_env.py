@@ -12,14 +12,17 @@ through replay, see :mod:`r1_sandbox.session`).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from typing import Any
 
-from r1_core.environments import ToolError
+from r1_core.environments import ToolError, ToolSystemError
 
 from r1_sandbox.session import PythonSession, SessionLimits, open_python_session
 
 __all__ = ["PythonEnvironment"]
+
+log = logging.getLogger("r1.environments")
 
 _sandboxes: dict[tuple[str, str], Any] = {}
 _sandboxes_lock = threading.Lock()
@@ -92,6 +95,9 @@ class PythonEnvironment:
         result = self._session.run(str(code))
         self.time_used_s += result.wall_s
         text = result.text()
+        if result.status == "sandbox_error":  # not the model's fault: surfaced, counted apart
+            log.warning("python environment: %s", result.error)
+            return ToolSystemError(text)
         return text if result.ok else ToolError(text)
 
     def _limits_within(self, left: float) -> SessionLimits:

@@ -22,6 +22,7 @@ side effects or randomness of earlier cells are repeated).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -30,6 +31,7 @@ import signal
 import stat
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -156,6 +158,17 @@ class _StartFailed(Exception):
     pass
 
 
+_live: weakref.WeakSet[_Process] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """At exit, end the sessions still open (their cgroups and work dirs go with them)."""
+    for proc in list(_live):
+        with contextlib.suppress(Exception):
+            proc.stop()
+
+
 class _Process:
     """One incarnation of a session: the work dir, the two FIFOs and the thread running ``execute``."""
 
@@ -184,6 +197,7 @@ class _Process:
     @classmethod
     def start(cls, sandbox: Any, limits: SessionLimits) -> _Process:
         proc = cls(sandbox, limits)
+        _live.add(proc)
         proc.thread.start()
         hello = proc._reply(time.monotonic() + START_S)
         if hello is None or not hello.get("ready"):
