@@ -291,6 +291,16 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
           "source": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 1)"}, "RE"),
         ({"language": "python", "source": SETUID}, "OK"),
         ({"language": "python", "source": FORGE_STATUS}, "RE"),
+        # the work dir is a tmpfs of tmpfs_mb inside: filling it is ENOSPC, not host memory
+        ({"language": "python", "source": "for i in range(40):\n    with open(f'big{i}', 'wb') as f:\n"
+                                          "        f.write(b'0' * (30 << 20))"}, "RE"),
+        # files in, files back (subdirectories too); links and fifos are not copied back
+        ({"language": "python", "files": {"lib/data.txt": "input data\n"},
+          "read_files": ["out.txt", "d/e/f.txt", "lib/data.txt", "link", "fifo"],
+          "source": "import os\nprint(open('lib/data.txt').read().strip())\n"
+                    "open('out.txt', 'w').write('42')\nos.makedirs('d/e')\n"
+                    "open('d/e/f.txt', 'w').write('deep')\n"
+                    "os.symlink('/etc/passwd', 'link')\nos.mkfifo('fifo')"}, "OK"),
         ({"language": "cpp", "source": "#include <vector>\n#include <cstdio>\nint main(){ long n; "
                                        "scanf(\"%ld\", &n); std::vector<char> v(n, 1); "
                                        "printf(\"%d\\n\", v[n - 1]); }",
@@ -309,7 +319,7 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
     _check_common(results[:10], [v for _, v in cases[:10]])
     assert [r["verdict"] for r in results[10:]] == [v for _, v in hostile], [
         (r["verdict"], r["message"], r["stderr"][-300:]) for r in results[10:]]
-    home_file, shadow, root_view, net, setuid, forge, cpp_mle = results[10:]
+    home_file, shadow, root_view, net, setuid, forge, fill, files, cpp_mle = results[10:]
     assert "FileNotFoundError" in home_file["stderr"] and "FileNotFoundError" in shadow["stderr"]
     assert "'home'" not in root_view["stdout"] and "'root'" not in root_view["stdout"]
     assert "PYTHONPATH" not in root_view["stdout"] and str(runtime) not in root_view["stdout"]
@@ -317,6 +327,9 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
     lines = setuid["stdout"].splitlines()
     assert lines[0] == f"euid {user.uid}" and lines[1].startswith("setuid refused") and "su 0" not in lines[2]
     assert forge["stdout"] == "denied 13\n" and forge["signal"] == 9, forge
+    assert "No space left on device" in fill["stderr"]
+    assert files["stdout"] == "input data\n"
+    assert files["files"] == {"out.txt": "42", "d/e/f.txt": "deep", "lib/data.txt": "input data\n"}
     assert cpp_mle["compile_output"] == "" or "error" not in cpp_mle["compile_output"]
     everything = json.dumps(results)
     assert "CANARY-7f3a9" not in everything
@@ -344,8 +357,11 @@ with LocalSandbox(**options) as sb:
         results += [r.model_dump(mode="json") for r in sb.run(requests)]
 print(json.dumps(results))
 '''
-# what only a cgroup guarantees: the whole tree killed at the CPU limit (rlimits: per process)
-CGROUP_ONLY_CHECKS = {"py_cpu_processes"}
+# checks of the root suite that encode what only a cgroup gives (the whole tree killed at the CPU
+# limit) or what the rootless work dir does differently (a tmpfs of tmpfs_mb fills before one file
+# reaches file_size_mb): here, instead
+ROOTLESS_CHECKS = {"py_cpu_processes": lambda r: r.message.startswith(("CPU time", "wall time")),
+                   "py_disk_fill": lambda r: "No space left on device" in r.stderr}
 
 
 @pytest.mark.slow
@@ -384,7 +400,7 @@ def test_hostile_catalogue_as_a_user_without_root(runtime, user):
             if r.verdict not in p.expected:
                 failures.append(f"{p.name}: {r.verdict} (expected {sorted(p.expected)}) {r.message} "
                                 f"{r.stderr[-300:]!r} {r.compile_output[-300:]!r}")
-            elif p.check is not None and p.name not in CGROUP_ONLY_CHECKS and not p.check(r):
+            elif not ROOTLESS_CHECKS.get(p.name, p.check or (lambda _: True))(r):
                 failures.append(f"{p.name}: check failed: {r.model_dump(exclude={'stdout'})}")
         assert not failures, "\n".join(failures)
         assert "r1-canary-nonroot-5b1e" not in proc.stdout
@@ -478,11 +494,11 @@ def test_partial_delegation_on_a_fake_hybrid_cgroupfs(tmp_path):
 
 
 def test_reaper_status_is_its_last_line():
-    assert parse_status(b"r1-reap 0 0 1500000 2048\n") is not None
-    status = parse_status(b"r1-reap 0 0 1 1\nr1-reap -1 9 2500000 4096\n")
+    assert parse_status(b"r1-reap 0 0 1500000 2048 0\n") is not None
+    status = parse_status(b"r1-reap 0 0 1 1 0\nr1-reap -1 9 2500000 4096 28\n")
     assert status is not None
     assert (status.exit_code, status.signal, status.cpu_s) == (None, 9, 2.5)
-    assert status.peak_memory_bytes == 4 << 20
+    assert (status.peak_memory_bytes, status.copy_errno) == (4 << 20, 28)
     assert parse_status(b"") is None and parse_status(b"r1-reap x\n") is None
 
 

@@ -108,8 +108,11 @@ def etc_files(*, tools: bool) -> tuple[str, ...]:
 def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, str], *,
                tmpfs_bytes: int, seccomp_fd: int | None, netns_entered: bool = False,
                disable_userns: bool = True, etc: Sequence[str] | None = None,
-               executables: Sequence[tuple[int, str]] = (), as_pid_1: bool = False) -> list[str]:
+               executables: Sequence[tuple[int, str]] = (), as_pid_1: bool = False,
+               box_tmpfs: bool = False) -> list[str]:
     """``netns_entered``: the launcher already put us in an empty network namespace (no new one);
+    ``box_tmpfs``: the work dir is a tmpfs of ``tmpfs_bytes`` that r1-reap fills from ``box`` and
+    copies back (rootless tier: nothing else bounds what a program writes there);
     ``as_pid_1``: the command is the sandbox's pid 1 (the C helper that reaps and reports the exit
     status; bubblewrap's own init would fold a death by signal N into exit status 128+N);
     ``disable_userns``: bubblewrap forbids new user namespaces (not needed when seccomp does);
@@ -121,8 +124,8 @@ def bwrap_argv(bwrap: str, box: Path, mounts: Sequence[Mount], env: dict[str, st
             "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", *_root_links()]
     for entry in etc_files(tools=True) if etc is None else etc:
         argv += ["--ro-bind-try", entry, entry]
-    argv += ["--proc", "/proc", *_dev(tmpfs_bytes), "--size", str(tmpfs_bytes), "--tmpfs", "/tmp",
-             "--bind", str(box), BOX]
+    argv += ["--proc", "/proc", *_dev(tmpfs_bytes), "--size", str(tmpfs_bytes), "--tmpfs", "/tmp"]
+    argv += ["--size", str(tmpfs_bytes), "--tmpfs", BOX] if box_tmpfs else ["--bind", str(box), BOX]
     for m in mounts:
         argv += ["--bind" if m.writable else "--ro-bind", str(m.src), m.dest]
     for fd, dest in executables:

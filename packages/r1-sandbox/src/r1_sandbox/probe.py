@@ -218,8 +218,7 @@ def rootless_gaps(report: ProbeReport) -> str:
     """What the rootless tier does not bound, in one clause (the warning and the doctor say it)."""
     cpu = ("CPU time is summed over the tree by the delegated cgroup" if report.cgroup is not None
            else "CPU time is limited per process (RLIMIT_CPU), summed over the tree when the run ends")
-    return (f"memory is limited per process (RLIMIT_AS), not for the whole tree; {cpu}; files in the "
-            "work dir are bounded per file, not in total")
+    return f"memory is limited per process (RLIMIT_AS), not for the whole tree; {cpu}"
 
 
 def rootless_advice(report: ProbeReport) -> dict[str, Any]:

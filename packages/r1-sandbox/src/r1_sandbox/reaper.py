@@ -13,9 +13,15 @@ Two things need a process inside the sandbox's own user namespace:
   running by a parent that never waits is charged too) and the peak RSS of its largest process.
   It also tells an exit status apart from a death by signal.
 
-It writes ``r1-reap <exit code> <signal> <cpu µs> <max rss KiB>`` to the status fd (close-on-exec,
-so the program never holds it; the reaper is not dumpable, so nobody can open it through /proc)
-and exits as its child did.
+* **a bounded work dir.** Without a memory cgroup, files written to a work dir on the host's
+  ``/dev/shm`` would be charged to nobody and bounded only per file. Here ``/box`` is a tmpfs of
+  the run's size inside the sandbox; the reaper copies the host work dir in before the program
+  starts and copies regular files and directories back (at most 4096 entries, no links) once
+  every process of the sandbox is gone, through a directory fd the program never sees.
+
+It writes ``r1-reap <exit code> <signal> <cpu µs> <max rss KiB> <copy errno>`` to the status fd
+(close-on-exec, so the program never holds it; the reaper is not dumpable, so nobody can open it
+through /proc) and exits as its child did.
 """
 
 from __future__ import annotations
@@ -40,19 +46,71 @@ SLACK_TASKS = 2  # bubblewrap's init and the reaper share the program's process 
 
 SOURCE = r"""
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define MAX_DEPTH 32
+#define MAX_ENTRIES 4096
+
+static long entries;
+
+/* Copy regular files and directories from dir fd `from` into dir fd `to` (no links, no special
+   files, at most MAX_DEPTH levels and MAX_ENTRIES entries). Returns 0 or the first errno of a
+   failed write on the `to` side; what cannot be read is skipped. */
+static int copy_tree(int from, int to, int depth) {
+    int err = 0, d = dup(from);
+    DIR *dir = d < 0 ? NULL : fdopendir(d);
+    if (dir == NULL) { if (d >= 0) close(d); return 0; }
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL && entries < MAX_ENTRIES) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        struct stat st;
+        if (fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        entries++;
+        if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
+            if (mkdirat(to, e->d_name, 0755) < 0 && errno != EEXIST) { err = err ? err : errno; continue; }
+            int a = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int b = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (a >= 0 && b >= 0) { int r = copy_tree(a, b, depth + 1); err = err ? err : r; }
+            if (a >= 0) close(a);
+            if (b >= 0) close(b);
+        } else if (S_ISREG(st.st_mode)) {
+            int a = openat(from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+            if (a < 0) continue;
+            int b = openat(to, e->d_name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (b < 0) { err = err ? err : errno; close(a); continue; }
+            char buf[1 << 16];
+            ssize_t n;
+            while ((n = read(a, buf, sizeof buf)) > 0) {
+                for (ssize_t off = 0; off < n;) {
+                    ssize_t w = write(b, buf + off, (size_t)(n - off));
+                    if (w < 0) { err = err ? err : errno; n = -1; break; }
+                    off += w;
+                }
+                if (n < 0) break;
+            }
+            fchmod(b, (st.st_mode & 0111) ? 0755 : 0644);
+            close(a);
+            close(b);
+        }
+    }
+    closedir(dir);
+    return err;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 4) { fputs("r1-reap: STATUSFD NPROC PROGRAM ARGS...\n", stderr); return 127; }
-    int fd = atoi(argv[1]);
+    if (argc < 5) { fputs("r1-reap: STATUSFD NPROC BOXFD PROGRAM ARGS...\n", stderr); return 127; }
+    int fd = atoi(argv[1]), box = atoi(argv[3]), work = -1;
     rlim_t n = (rlim_t)strtoull(argv[2], NULL, 10);
     struct rlimit nproc = {n, n};
     if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || setrlimit(RLIMIT_NPROC, &nproc) < 0 ||
@@ -60,10 +118,17 @@ int main(int argc, char **argv) {
         perror("r1-reap: setup");
         return 127;
     }
+    if (box >= 0) {  /* the work dir is a sized tmpfs here: bring the host's files in */
+        work = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fcntl(box, F_SETFD, FD_CLOEXEC) < 0 || work < 0 || copy_tree(box, work, 0) != 0) {
+            perror("r1-reap: work dir");
+            return 127;
+        }
+    }
     pid_t child = fork();
     if (child < 0) { perror("r1-reap: fork"); return 127; }
     if (child == 0) {
-        execv(argv[3], argv + 3);
+        execv(argv[4], argv + 4);
         perror("r1-reap: exec");
         _exit(127);
     }
@@ -82,9 +147,11 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_CHILDREN, &ru);
     long long cpu = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL
                     + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+    entries = 0;
+    int copy_err = box >= 0 ? copy_tree(work, box, 0) : 0;  /* nobody else is left to race with */
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    dprintf(fd, "r1-reap %d %d %lld %ld\n", code, sig, cpu, (long)ru.ru_maxrss);
+    dprintf(fd, "r1-reap %d %d %lld %ld %d\n", code, sig, cpu, (long)ru.ru_maxrss, copy_err);
     return sig ? 128 + sig : code;
 }
 """
@@ -96,6 +163,7 @@ class ReaperStatus:
     signal: int | None
     cpu_s: float
     peak_memory_bytes: int
+    copy_errno: int = 0  # writing the work dir back to the host failed
 
 
 def parse_status(data: bytes) -> ReaperStatus | None:
@@ -104,13 +172,15 @@ def parse_status(data: bytes) -> ReaperStatus | None:
     if not line.startswith(TAG):
         return None
     try:
-        code, sig, cpu_us, rss_kib = (int(x) for x in line[len(TAG):].split())
+        code, sig, cpu_us, rss_kib, copy_errno = (int(x) for x in line[len(TAG):].split())
     except ValueError:
         return None
-    return ReaperStatus(None if sig else code, sig or None, cpu_us / 1e6, rss_kib * 1024)
+    return ReaperStatus(None if sig else code, sig or None, cpu_us / 1e6, rss_kib * 1024, copy_errno)
 
 
 class _Outcome(Protocol):  # supervise.Outcome (not imported: supervise imports this module)
+    started: bool
+    setup_error: str
     exit_code: int | None
     signal: int | None
     cpu_s: float
@@ -126,16 +196,19 @@ class ReaperRun:
         self.status_r, self._status_w = os.pipe()
         self.status_w: int | None = self._status_w
         self._xcpu_s = 0
+        self.box_fd: int | None = None
 
-    def argv(self, limits: Limits) -> list[str]:
+    def argv(self, limits: Limits, box: Path) -> list[str]:
         """What precedes the program inside the sandbox; it may have ``limits.pids`` processes +
-        threads."""
+        threads, and ``box`` (the host work dir) is copied in and back."""
         self._xcpu_s = cpu_rlimit_s(limits, cgroup=False)
-        return [REAPER, str(self._status_w), str(limits.pids + SLACK_TASKS)]
+        if self.box_fd is None:
+            self.box_fd = os.open(box, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        return [REAPER, str(self._status_w), str(limits.pids + SLACK_TASKS), str(self.box_fd)]
 
     @property
     def pass_fds(self) -> list[int]:
-        return [self._status_w, self.binary_fd]
+        return [fd for fd in (self._status_w, self.binary_fd, self.box_fd) if fd is not None]
 
     def started(self) -> None:
         """The sandbox holds the write end now: drop ours, so the pipe ends with the sandbox."""
@@ -155,6 +228,9 @@ class ReaperRun:
         status = parse_status(data)
         if status is None:  # killed with the sandbox (limits) or by the program: keep bwrap's view
             return
+        if status.copy_errno:  # the host could not take the work dir back: the sandbox's failure
+            out.started = False
+            out.setup_error = (f"r1-reap could not copy the work dir back: {os.strerror(status.copy_errno)}")
         out.exit_code, out.signal = status.exit_code, status.signal
         if not cgroup_cpu:
             # SIGXCPU means the kernel's exact count reached the soft limit; rusage's tick-sampled
@@ -166,8 +242,9 @@ class ReaperRun:
 
     def close(self) -> None:
         self.started()
-        for fd in (self.status_r, self.binary_fd):
-            os.close(fd)
+        for fd in (self.status_r, self.binary_fd, self.box_fd):
+            if fd is not None:
+                os.close(fd)
 
 
 def _private(path: Path) -> bool:

@@ -266,8 +266,8 @@ def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: 
                          tmpfs_bytes=run.limits.tmpfs_bytes, seccomp_fd=seccomp_fd,
                          netns_entered=run.netns_fd is not None,
                          disable_userns=not (seccomp_fd is not None and iso.seccomp_blocks_userns),
-                         etc=run.etc, executables=helper)
-        cmd += reap.argv(run.limits) if reap else []
+                         etc=run.etc, executables=helper, box_tmpfs=reap is not None)
+        cmd += reap.argv(run.limits, run.box) if reap else []
         cmd += start_argv(START if helper_fd is not None else None, run.argv, go_fd)
         env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
         cwd = "/"
