@@ -307,3 +307,19 @@ def test_a_router_url_alone_routes_code_rewards_to_it(capsys):
                  "--e2b-router-url", "host:8000")
     assert report["rewards"][0]["provider"] == "local"
     assert report["keys"]["e2b_router_url"]["status"] == "ignored"
+
+
+def test_a_real_run_prints_what_it_maps_and_ignores(tmp_path, capsys, monkeypatch):
+    import r1_core.training.config as config_module
+
+    monkeypatch.setattr(config_module, "_WARNED", set())  # each leftover key is noted once per process
+    cfg = tmp_path / "recipe.yaml"
+    cfg.write_text("torch_dtype: float32\nwarmup_ratio: 0.1\nmax_prompt_length: 10\nsave_total_limit: 1\n"
+                   "reward_funcs: [format]\nlearning_rate: 1.0e-05\n")
+    code, out = run_main(["train", "grpo", "--config", str(cfg), "--model", str(tmp_path / "no-model"),
+                          "--output-dir", str(tmp_path / "run")], capsys)
+    assert code == 2 and "cannot load model" in out.err.strip().splitlines()[-1]
+    assert "option torch_dtype: mapped → dtype" in out.err
+    assert "option warmup_ratio: mapped" in out.err and "option save_total_limit: mapped" in out.err
+    assert "'max_prompt_length' is ignored" in out.err
+    assert "learning_rate" not in out.err  # applied as is: nothing to say

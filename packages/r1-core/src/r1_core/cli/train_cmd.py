@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from r1_core.api import get_trainer, list_entries
-from r1_core.cli.app import console, print_json
+from r1_core.cli.app import console, err_console, print_json
 from r1_core.config import load_config, parse_cli_overrides, read_yaml
 from r1_core.errors import UnknownNameError
 
@@ -57,6 +59,11 @@ def register(app: typer.Typer) -> None:
             else:
                 console.print(render(report), markup=False)
             return
+        if config and int(os.environ.get("RANK", "0")) == 0:
+            from r1_core.training.dryrun import key_notes
+
+            for line in key_notes(entry.name, cfg, read_yaml(config)):
+                err_console.print(f"r1: option {line}", markup=False)
         entry.run(cfg)
 
 

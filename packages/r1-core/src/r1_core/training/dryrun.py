@@ -20,7 +20,7 @@ from r1_core.errors import ConfigError
 from r1_core.training.config import IGNORED_KEYS, SYNONYMS, PipelineOptions, RunOptions
 from r1_core.training.rewards import plan_rewards, redact
 
-__all__ = ["accelerate_settings", "classify_keys", "dry_run", "render"]
+__all__ = ["accelerate_settings", "classify_keys", "dry_run", "key_notes", "render"]
 
 # TRL ModelConfig keys r1 reads itself (from the passthrough) rather than passing to TRL's config.
 _MODEL_KEYS_USED = {
@@ -368,6 +368,25 @@ def dry_run(kind: str, cfg: Any, raw_keys: dict[str, Any], accelerate_config: st
                 "requires": [r for st in stages for r in st["requires"]],
                 "defaults_changed": [d for st in stages for d in st["defaults_changed"]]}
     return _stage(kind, cfg, raw_keys, accelerate, processes)
+
+
+def key_notes(kind: str, cfg: Any, raw: dict[str, Any]) -> list[str]:
+    """For a real run: one line per config key r1 maps elsewhere or ignores (applied keys are silent;
+    the ignored TRL 1.x leftovers were already noted while the config was read)."""
+    if isinstance(cfg, PipelineOptions) or not raw:
+        return []
+    if kind == "sft":
+        from trl import SFTConfig as config_cls
+    else:
+        from trl import GRPOConfig as config_cls
+    plans = plan_rewards(cfg) if kind in ("grpo", "combined") else []
+    lines = []
+    for key, info in classify_keys(raw, cfg, config_cls, plans).items():
+        if info["status"] == "applied" or (info["status"] == "ignored" and key in IGNORED_KEYS):
+            continue
+        target = f" → {info['to']}" if info.get("to") else ""
+        lines.append(f"{key}: {info['status']}{target} ({info['reason']})")
+    return lines
 
 
 def render(report: dict[str, Any]) -> str:
