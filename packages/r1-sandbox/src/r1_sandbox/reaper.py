@@ -230,7 +230,7 @@ class ReaperRun:
             return
         if status.copy_errno:  # the host could not take the work dir back: the sandbox's failure
             out.started = False
-            out.setup_error = (f"r1-reap could not copy the work dir back: {os.strerror(status.copy_errno)}")
+            out.setup_error = f"r1-reap could not copy the work dir back: {os.strerror(status.copy_errno)}"
         out.exit_code, out.signal = status.exit_code, status.signal
         if not cgroup_cpu:
             # SIGXCPU means the kernel's exact count reached the soft limit; rusage's tick-sampled
