@@ -225,3 +225,14 @@ def test_filter_pass_rate_config_errors_are_one_line(r1, tmp_path, extra_yaml, f
     result = r1("data", "filter-pass-rate", "--config", cfg, "--dry-run")
     assert result.code == 2, result.err
     assert fragment in result.err and len(result.err.strip().splitlines()) == 1, result.err
+
+
+FILTERING = Path(__file__).resolve().parents[3] / "recipes" / "dataset_filtering"
+
+
+@pytest.mark.parametrize("recipe", sorted(FILTERING.glob("*.yaml")), ids=lambda p: p.name)
+def test_filtering_recipes_pass_dry_run(r1, recipe):
+    result = r1("data", "filter-pass-rate", "--config", recipe, "--dry-run", "--json")
+    assert result.code == 0, result.err
+    plan = result.json()
+    assert plan["settings"]["model"] and plan["settings"]["dataset"] and plan["rewards"]

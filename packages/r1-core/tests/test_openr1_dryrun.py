@@ -64,6 +64,15 @@ def _offline(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
 
+def test_every_recipe_file_is_dry_run_somewhere():
+    """recipes/ holds training configs (here), accelerate configs (here) and filtering configs
+    (dry-run by r1-cli's tests): nothing under recipes/ escapes a dry run."""
+    every = set(RECIPES.rglob("*.yaml"))
+    filtering = set((RECIPES / "dataset_filtering").glob("*.yaml"))
+    accelerate = set((RECIPES / "accelerate_configs").glob("*.yaml"))
+    assert every == set(TRAINING_RECIPES) | filtering | accelerate
+
+
 def test_fixtures_use_every_key_open_r1_uses():
     used = set()
     for f in FIXTURES.glob("*.yaml"):
@@ -82,7 +91,8 @@ def _kind(path: Path) -> str:
 # open-r1 ran the code recipes on 7 training processes (8 GPUs, one serving vLLM):
 # 16 per device × 7 × 4 accumulation steps is divisible by 14 generations.
 PROCESSES = {"config_demo_code.yaml": 7, "config_demo_code_ioi.yaml": 7, "grpo_code.yaml": 7}
-TRAINING_RECIPES = sorted(p for p in RECIPES.rglob("*.yaml") if "accelerate_configs" not in p.parts)
+TRAINING_RECIPES = sorted(p for p in RECIPES.rglob("*.yaml")
+                          if "accelerate_configs" not in p.parts and "dataset_filtering" not in p.parts)
 FIXTURE_RECIPES = sorted(p for p in FIXTURES.glob("*.yaml") if p.name != "filter.yaml")
 
 
