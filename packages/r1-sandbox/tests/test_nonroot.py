@@ -515,3 +515,27 @@ def test_doctor_advice_on_a_pure_v2_host_that_refuses_user_namespaces():
     else:
         assert advice["for_more"][1].startswith("as root: echo +memory +pids > /sys/fs/cgroup/cgroup.")
         assert f"chown {os.geteuid()} /sys/fs/cgroup/r1-" in advice["for_more"][1]
+
+
+def test_reaper_report_that_the_work_dir_could_not_be_copied_back_is_a_sandbox_error(tmp_path):
+    from r1_core.protocols import Verdict
+    from r1_sandbox.isolation import Limits
+    from r1_sandbox.reaper import ReaperRun
+    from r1_sandbox.supervise import Outcome
+    from r1_sandbox.verdicts import decide
+
+    binary = tmp_path / "r1-reap"
+    binary.write_text("")
+    run = ReaperRun(str(binary))
+    try:
+        os.write(run.status_w, b"r1-reap 0 0 20000 2048 28\n")
+        run.started()
+        out = Outcome(started=True, exit_code=0)
+        run.apply(out, cgroup_cpu=False, cgroup_memory=False)
+    finally:
+        run.close()
+    limits = Limits(cpu_s=1, wall_s=3, memory_bytes=64 << 20, pids=16, file_size_bytes=1 << 20, open_files=64,
+                    stdout_bytes=1 << 16, stderr_keep_bytes=1 << 16, stderr_hard_bytes=1 << 16)
+    verdict, message = decide(out, limits)
+    assert verdict == Verdict.SE and "No space left on device" in message
+    assert (out.cpu_s, out.peak_memory_bytes) == (0.02, 2 << 20)
