@@ -333,3 +333,27 @@ def test_a_real_run_prints_what_it_maps_and_ignores(tmp_path, capsys, monkeypatc
     assert "option warmup_ratio: mapped" in out.err and "option save_total_limit: mapped" in out.err
     assert "'max_prompt_length' is ignored" in out.err
     assert "learning_rate" not in out.err  # applied as is: nothing to say
+
+
+@pytest.mark.parametrize("value, annotation, expected", [
+    ("no", "IntervalStrategy | str", "no"),  # a field that takes strings keeps them
+    ("off", "str", "off"),
+    ("1e-3", "float", 0.001),
+    ("4", "int", 4),
+    ("4.0", "int", 4),
+    ("no", "bool", False),
+    ("True", "bool | None", True),
+    ("none", "float | None", None),
+    ("a,b", "list[str] | None", ["a", "b"]),
+    ('["a", "b"]', "list[str]", ["a", "b"]),
+    ('{"use_reentrant": false}', "dict | None", {"use_reentrant": False}),
+    ("4.5", "int", "4.5"),  # does not convert: left for the validator to reject by name
+    (["1", "2"], "list[float]", [1.0, 2.0]),
+    (0.5, "float", 0.5),  # not text: untouched
+])
+def test_values_convert_by_the_declared_type(value, annotation, expected):
+    from r1_core.config import convert_by_type
+    from transformers.trainer_utils import IntervalStrategy
+
+    hint = eval(annotation, {"IntervalStrategy": IntervalStrategy})
+    assert convert_by_type(value, hint) == expected

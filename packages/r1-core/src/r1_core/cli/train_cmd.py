@@ -69,7 +69,12 @@ def register(app: typer.Typer) -> None:
 
 def _options_help(name: str) -> str:
     model = get_trainer(name).config_class
-    lines = [f"Usage: r1 train {name} [--config YAML] [--<option> VALUE ...]", "", "Options:"]
+    lines = [f"Usage: r1 train {name} [--config YAML] [--<option> VALUE ...] [--dry-run [--json] "
+             "[--num-processes N] [--accelerate-config FILE]]", "",
+             "  --dry-run: check everything short of loading weights and data (TRL config, rewards, "
+             "accelerate, optional packages; every key applied/mapped/ignored) and exit 0, or 2 with "
+             "one line",
+             "", "Options:"]
     for field, info in model.model_fields.items():
         default = "" if info.is_required() else f" [default: {info.get_default(call_default_factory=True)!r}]"
         lines.append(f"  --{field.replace('_', '-')}: {info.description or ''}{default}")

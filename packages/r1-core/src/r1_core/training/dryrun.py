@@ -391,9 +391,11 @@ def key_notes(kind: str, cfg: Any, raw: dict[str, Any]) -> list[str]:
 
 def render(report: dict[str, Any]) -> str:
     """The human-readable report: one line per key, reward, requirement and changed default."""
+    done = "config OK (dry run: nothing was loaded or written)"
     if report.get("trainer") == "pipeline":
-        return "\n\n".join(f"stage {i}:\n{render(st)}" for i, st in enumerate(report["stages"])) + \
-            "\n\nconfig OK (dry run: nothing was loaded or written)"
+        stages = (f"stage {i}:\n" + render(st).removesuffix("\n" + done)
+                  for i, st in enumerate(report["stages"]))
+        return "\n\n".join(stages) + "\n\n" + done
     lines = [f"trainer: {report['trainer']} (TRL config built on this {report['machine']} machine, "
              f"checked for {report['processes']} training process(es))"]
     if report.get("accelerate"):
@@ -420,5 +422,5 @@ def render(report: dict[str, Any]) -> str:
         else:
             lines.append(f"default changed: {d['key']} = {d['value']!r} (open-r1: {d['open_r1']!r}; "
                          "--defaults open-r1 restores it)")
-    lines.append("config OK (dry run: nothing was loaded or written)")
+    lines.append(done)
     return "\n".join(lines)
