@@ -294,6 +294,8 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
         # the work dir is a tmpfs of tmpfs_mb inside: filling it is ENOSPC, not host memory
         ({"language": "python", "source": "for i in range(40):\n    with open(f'big{i}', 'wb') as f:\n"
                                           "        f.write(b'0' * (30 << 20))"}, "RE"),
+        # stdin is a host file of the caller's uid: not writable through /proc
+        ({"language": "python", "source": "open('/proc/self/fd/0', 'wb').write(b'x' * (1 << 20))"}, "RE"),
         # files in, files back (subdirectories too); links and fifos are not copied back
         ({"language": "python", "files": {"lib/data.txt": "input data\n"},
           "read_files": ["out.txt", "d/e/f.txt", "lib/data.txt", "link", "fifo"],
@@ -319,7 +321,7 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
     _check_common(results[:10], [v for _, v in cases[:10]])
     assert [r["verdict"] for r in results[10:]] == [v for _, v in hostile], [
         (r["verdict"], r["message"], r["stderr"][-300:]) for r in results[10:]]
-    home_file, shadow, root_view, net, setuid, forge, fill, files, cpp_mle = results[10:]
+    home_file, shadow, root_view, net, setuid, forge, fill, stdin, files, cpp_mle = results[10:]
     assert "FileNotFoundError" in home_file["stderr"] and "FileNotFoundError" in shadow["stderr"]
     assert "'home'" not in root_view["stdout"] and "'root'" not in root_view["stdout"]
     assert "PYTHONPATH" not in root_view["stdout"] and str(runtime) not in root_view["stdout"]
@@ -327,7 +329,7 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
     lines = setuid["stdout"].splitlines()
     assert lines[0] == f"euid {user.uid}" and lines[1].startswith("setuid refused") and "su 0" not in lines[2]
     assert forge["stdout"] == "denied 13\n" and forge["signal"] == 9, forge
-    assert "No space left on device" in fill["stderr"]
+    assert "No space left on device" in fill["stderr"] and "PermissionError" in stdin["stderr"]
     assert files["stdout"] == "input data\n"
     assert files["files"] == {"out.txt": "42", "d/e/f.txt": "deep", "lib/data.txt": "input data\n"}
     assert cpp_mle["compile_output"] == "" or "error" not in cpp_mle["compile_output"]

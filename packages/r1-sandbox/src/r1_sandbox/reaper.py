@@ -17,7 +17,9 @@ Two things need a process inside the sandbox's own user namespace:
   ``/dev/shm`` would be charged to nobody and bounded only per file. Here ``/box`` is a tmpfs of
   the run's size inside the sandbox; the reaper copies the host work dir in before the program
   starts and copies regular files and directories back (at most 4096 entries, no links) once
-  every process of the sandbox is gone, through a directory fd the program never sees.
+  every process of the sandbox is gone, through a directory fd the program never sees. The
+  stdin file (the caller's, so the program's too) is made read-only first: reopened through
+  ``/proc/self/fd/0`` it would be a host file the program could grow.
 
 It writes ``r1-reap <exit code> <signal> <cpu µs> <max rss KiB> <copy errno>`` to the status fd
 (close-on-exec, so the program never holds it; the reaper is not dumpable, so nobody can open it
@@ -118,6 +120,8 @@ int main(int argc, char **argv) {
         perror("r1-reap: setup");
         return 127;
     }
+    struct stat in;  /* stdin is the run's host file, ours: not reopenable for writing via /proc */
+    if (fstat(0, &in) == 0 && S_ISREG(in.st_mode)) fchmod(0, 0400);
     if (box >= 0) {  /* the work dir is a sized tmpfs here: bring the host's files in */
         work = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fcntl(box, F_SETFD, FD_CLOEXEC) < 0 || work < 0 || copy_tree(box, work, 0) != 0) {
