@@ -62,3 +62,16 @@ def test_example_calls_and_input_reads_at_the_bottom_do_not_break_the_grader(loc
     assert score_submission(load_problem(directory), source, "python", local_sandbox).score == 100
     misnamed = "def largest(values):\n    return max(values)\n"
     assert score_submission(load_problem(directory), misnamed, "python", local_sandbox).score == 0
+
+
+@pytest.mark.slow
+def test_a_training_row_keeps_its_python_grader(local_sandbox) -> None:
+    """Regression: rows dropped grader.py (only C++ graders survived), so every answer scored 0."""
+    from r1_cp import problem_from_row
+
+    row = dataset_rows(WARMUP)[0]
+    problem = problem_from_row(row, "ioi")
+    assert "grader.py" in problem.grader_files
+    source = row["reference_solution"].removeprefix("```python\n").removesuffix("```")
+    result = score_submission(problem, source, "python", local_sandbox)
+    assert result.score == result.max_score == row["score"]

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from r1_core.errors import ProblemError
 
+from r1_cp.judge import PYTHON_GRADER
 from r1_cp.problem import CHECKER_LANGUAGES, Checker, Problem, Subtask, TestCase, describe_validation_error
 from r1_cp.test_store import IOI_TESTS_DATASET, codeforces_generated_tests, ioi_tests_for_year
 
@@ -118,7 +119,7 @@ def _ioi_files(row: Mapping[str, Any]) -> tuple[dict[str, str], Checker | None]:
                 filename=base,
                 args=args,
             )
-        elif base.endswith((".cpp", ".cc", ".h", ".hpp")):
+        elif base.endswith((".cpp", ".cc", ".h", ".hpp")) or base == PYTHON_GRADER:
             graders[base] = content
     return graders, checker
 

@@ -309,6 +309,10 @@ class GRPOOptions(RunOptions):
     vllm_mode: str | None = Field(None, description="server | colocate")
     vllm_gpu_memory_utilization: float | None = None
     log_completions: bool = False
+    cold_start: str | None = Field(
+        None, description="demonstrations (prompt + reference_solution/completion) trained into the model "
+                          "by a short SFT before GRPO, once, cached under $R1_CACHE_DIR; 'none' skips it "
+                          "(default: bundled:ioi-cold-start for the embedded ioi job, else none)")
     # open-r1 reward options, forwarded to reward factories that take them
     cosine_min_value_wrong: float = -1.0  # the reward factory default (open-r1 had 0.0 here: a defect)
     cosine_max_value_wrong: float = -0.5
