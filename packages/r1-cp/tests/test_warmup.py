@@ -75,3 +75,27 @@ def test_a_training_row_keeps_its_python_grader(local_sandbox) -> None:
     source = row["reference_solution"].removeprefix("```python\n").removesuffix("```")
     result = score_submission(problem, source, "python", local_sandbox)
     assert result.score == result.max_score == row["score"]
+
+
+def test_the_ioi_benchmark_evaluates_the_held_out_warmup_problems_on_request() -> None:
+    from r1_core import ConfigError
+    from r1_cp.benchmarks import CPBenchmark
+
+    held = {d.name for d in warmup_problems("ioi-held-out")}
+    assert {r["id"] for r in CPBenchmark("ioi", problems="warmup").load()} == held
+    assert {r["id"] for r in CPBenchmark("ioi").load()} == {"stairs", "balance"}
+    with pytest.raises(ConfigError, match="problems"):
+        CPBenchmark("codeforces", problems="warmup")
+
+
+@pytest.mark.slow
+def test_an_answer_in_the_wrong_language_scores_0_instead_of_failing_the_eval() -> None:
+    from r1_cp.benchmarks import CPBenchmark
+
+    bench = CPBenchmark("ioi")
+    stairs = next(r for r in bench.load() if r["id"] == "stairs")
+    try:
+        [detail] = bench.score_details(stairs, ["```python\ndef count_ways(n, steps):\n    return 1\n```"])
+    finally:
+        bench.close()
+    assert detail["score"] == 0 and "C++ grader" in detail["note"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from r1_core.api import get_sandbox
+from r1_core.errors import ConfigError, ProblemError
 from r1_core.protocols import Sandbox
 
 from r1_cp.dataset import dataset_rows
@@ -20,18 +21,24 @@ class CPBenchmark:
     Args:
         kind: ``ioi``, ``codeforces`` or ``usaco``.
         sandbox: provider name used to run submissions (``local`` by default).
+        problems: ``samples`` (the bundled sample problems) or, for ``ioi``, ``warmup`` (the held-out
+            warm-up problems: Python functions no default run trains on; ``r1 eval ioi -o problems=warmup``).
     """
 
-    def __init__(self, kind: str, sandbox: str = "local") -> None:
+    def __init__(self, kind: str, sandbox: str = "local", problems: str = "samples") -> None:
+        if problems not in ("samples", "warmup") or (problems == "warmup" and kind != "ioi"):
+            raise ConfigError(f"{kind} benchmark: unknown problems={problems!r}",
+                              "use problems=samples" + (" or problems=warmup" if kind == "ioi" else ""))
         self.kind = kind
         self.name = kind
         self.sandbox_name = sandbox
+        self.problems = problems
         self._sandbox: Sandbox | None = None
 
     def load(self, *, limit: int | None = None, offline: bool | None = None) -> list[dict[str, Any]]:
         """The bundled rows (there is no Hub source for these sample problems, so ``offline`` is moot)."""
         del offline
-        rows = dataset_rows(self.kind)
+        rows = dataset_rows("ioi-held-out" if self.problems == "warmup" else self.kind)
         return rows[:limit] if limit is not None else rows
 
     def prompt(self, row: dict[str, Any]) -> str:
@@ -61,7 +68,12 @@ class CPBenchmark:
                     }
                 )
                 continue
-            result = score_submission(problem, code, language, self._sandbox)
+            try:
+                result = score_submission(problem, code, language, self._sandbox)
+            except ProblemError as exc:  # e.g. Python for a C++ grader: the answer's fault, scores 0
+                details.append({"score": 0.0, "points": 0.0, "max_score": None, "verdicts": {},
+                                "system_errors": 0, "note": exc.message})
+                continue
             details.append(
                 {
                     "score": result.fraction,

@@ -32,9 +32,9 @@ __all__ = ["COLD_START_DATA", "SFT_SETTINGS", "cold_start_dataset", "cold_start_
            "demonstrations"]
 
 COLD_START_DATA = "bundled:ioi-cold-start"
-# 8 demonstrations × 3 epochs at batch 4: enough for the answer's shape, too little to memorise
+# 8 demonstrations × 4 epochs at batch 4: enough for the answer's shape, too little to memorise
 # anything but the demonstrations themselves (measured: docs/training.md, "Defaults").
-SFT_SETTINGS: dict[str, Any] = {"max_steps": 6, "learning_rate": 5e-4, "batch_size": 4, "lora_r": 16,
+SFT_SETTINGS: dict[str, Any] = {"max_steps": 8, "learning_rate": 5e-4, "batch_size": 4, "lora_r": 16,
                                 "lora_alpha": 32, "max_length": 512, "seed": 0}
 MARKER = "r1_cold_start.json"
 _OFF = {"", "none", "off", "false", "no"}
