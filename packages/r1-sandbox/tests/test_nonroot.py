@@ -227,6 +227,9 @@ FORGE_STATUS = ("import os, signal\np = os.getppid()\ntry:\n    for fd in os.lis
                 "        print('forged', fd, flush=True)\nexcept OSError as e:\n"
                 "    print('denied', e.errno, flush=True)\n"
                 "os.kill(p, signal.SIGKILL)\n")
+# burns 0.1 s of CPU, then sleeps past the wall limit: the CPU time is still reported
+BURN_THEN_SLEEP = ("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.1: pass\n"
+                   "print('burned', flush=True)\ntime.sleep(60)\n")
 DAEMON = ("import subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True)\nprint('left')\n")
 
 
@@ -245,12 +248,13 @@ def _common_requests() -> list[tuple[dict, str]]:
         ({"language": "python", "source": FORK_BOMB}, "OK"),
         ({"language": "python", "source": HIDDEN_CPU, "time_limit_s": 0.6, "wall_limit_s": 60}, "TLE"),
         ({"language": "python", "source": DAEMON}, "OK"),
+        ({"language": "python", "source": BURN_THEN_SLEEP, "time_limit_s": 1, "wall_limit_s": 3}, "TLE"),
     ]
 
 
 def _check_common(results: list[dict], expected: list[str]) -> None:
     assert [r["verdict"] for r in results] == expected, [(r["verdict"], r["message"]) for r in results]
-    ok, spin, sleeper, exit4, exit152, mle, _, bomb, hidden, _ = results
+    ok, spin, sleeper, exit4, exit152, mle, _, bomb, hidden, _, burn = results
     assert ok["stdout"] == "hi\n" and ok["tier"] in ("rootless", "strict")
     assert 0 < ok["peak_memory_bytes"] < 64 << 20  # the program's RSS, not the supervisor's
     # on a loaded machine the wall limit may come first; then only a cgroup knows the CPU time
@@ -262,6 +266,8 @@ def _check_common(results: list[dict], expected: list[str]) -> None:
     forked = int(bomb["stdout"].split()[1])
     assert 0 < forked < 64, bomb["stdout"]  # pids_max (64) processes + threads per run
     assert hidden["message"].startswith("CPU time") and hidden["cpu_time_s"] > 0.6, hidden  # the child's too
+    assert burn["message"].startswith("wall time"), burn
+    assert burn["cpu_time_s"] >= 0.1 or burn["stdout"] != "burned\n", burn  # known even when stopped
 
 
 def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
@@ -318,10 +324,11 @@ def test_rootless_tier_without_delegation_judges_and_contains(runtime, user):
     assert data["tier"] == "rootless" and "reaper" in data["layers"] and "cgroup" not in data["layers"]
     assert len(data["warnings"]) == 1 and "rootless tier" in data["warnings"][0]
     results = data["results"]
-    _check_common(results[:10], [v for _, v in cases[:10]])
-    assert [r["verdict"] for r in results[10:]] == [v for _, v in hostile], [
-        (r["verdict"], r["message"], r["stderr"][-300:]) for r in results[10:]]
-    home_file, shadow, root_view, net, setuid, forge, fill, stdin, files, cpp_mle = results[10:]
+    common = len(cases) - len(hostile)
+    _check_common(results[:common], [v for _, v in cases[:common]])
+    assert [r["verdict"] for r in results[common:]] == [v for _, v in hostile], [
+        (r["verdict"], r["message"], r["stderr"][-300:]) for r in results[common:]]
+    home_file, shadow, root_view, net, setuid, forge, fill, stdin, files, cpp_mle = results[common:]
     assert "FileNotFoundError" in home_file["stderr"] and "FileNotFoundError" in shadow["stderr"]
     assert "'home'" not in root_view["stdout"] and "'root'" not in root_view["stdout"]
     assert "PYTHONPATH" not in root_view["stdout"] and str(runtime) not in root_view["stdout"]
@@ -496,11 +503,11 @@ def test_partial_delegation_on_a_fake_hybrid_cgroupfs(tmp_path):
 
 
 def test_reaper_status_is_its_last_line():
-    assert parse_status(b"r1-reap 0 0 1500000 2048 0\n") is not None
-    status = parse_status(b"r1-reap 0 0 1 1 0\nr1-reap -1 9 2500000 4096 28\n")
+    assert parse_status(b"r1-reap 0 0 1500000 2048 0 0\n") is not None
+    status = parse_status(b"r1-reap 0 0 1 1 0 0\nr1-reap -1 9 2500000 4096 28 1\n")
     assert status is not None
     assert (status.exit_code, status.signal, status.cpu_s) == (None, 9, 2.5)
-    assert (status.peak_memory_bytes, status.copy_errno) == (4 << 20, 28)
+    assert (status.peak_memory_bytes, status.copy_errno, status.wall) == (4 << 20, 28, True)
     assert parse_status(b"") is None and parse_status(b"r1-reap x\n") is None
 
 
@@ -530,7 +537,7 @@ def test_reaper_report_that_the_work_dir_could_not_be_copied_back_is_a_sandbox_e
     binary.write_text("")
     run = ReaperRun(str(binary))
     try:
-        os.write(run.status_w, b"r1-reap 0 0 20000 2048 28\n")
+        os.write(run.status_w, b"r1-reap 0 0 20000 2048 28 0\n")
         run.started()
         out = Outcome(started=True, exit_code=0)
         run.apply(out, cgroup_cpu=False, cgroup_memory=False)

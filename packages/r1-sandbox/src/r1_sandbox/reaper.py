@@ -45,6 +45,7 @@ __all__ = ["REAPER", "ReaperRun", "ReaperStatus", "build_reaper", "parse_status"
 REAPER = "/.r1-reap"  # where the binary is copied inside the sandbox
 TAG = b"r1-reap "
 SLACK_TASKS = 2  # bubblewrap's init and the reaper share the program's process limit
+WALL_MARGIN_MS = 100  # the reaper's wall limit comes this much before the supervisor's
 
 SOURCE = r"""
 #define _GNU_SOURCE
@@ -58,6 +59,7 @@ SOURCE = r"""
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +67,8 @@ SOURCE = r"""
 #define MAX_ENTRIES 4096
 
 static long entries;
+static volatile sig_atomic_t wall_hit;
+static void on_alarm(int sig) { (void)sig; wall_hit = 1; }
 
 /* Copy regular files and directories from dir fd `from` into dir fd `to` (no links, no special
    files, at most MAX_DEPTH levels and MAX_ENTRIES entries). Returns 0 or the first errno of a
@@ -111,8 +115,12 @@ static int copy_tree(int from, int to, int depth) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5) { fputs("r1-reap: STATUSFD NPROC BOXFD PROGRAM ARGS...\n", stderr); return 127; }
-    int fd = atoi(argv[1]), box = atoi(argv[3]), work = -1;
+    if (argc < 7) {
+        fputs("r1-reap: STATUSFD NPROC BOXFD GOFD WALLMS PROGRAM ARGS...\n", stderr);
+        return 127;
+    }
+    int fd = atoi(argv[1]), box = atoi(argv[3]), go = atoi(argv[4]), work = -1;
+    long wall_ms = atol(argv[5]);
     rlim_t n = (rlim_t)strtoull(argv[2], NULL, 10);
     struct rlimit nproc = {n, n};
     if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || setrlimit(RLIMIT_NPROC, &nproc) < 0 ||
@@ -129,22 +137,49 @@ int main(int argc, char **argv) {
             return 127;
         }
     }
+    if (go >= 0) {  /* take the supervisor's go here and pass one on to the helper: the wall clock
+                       of the run starts now, as the supervisor's does */
+        char byte;
+        ssize_t r;
+        do r = read(go, &byte, 1); while (r < 0 && errno == EINTR);
+        if (r != 1) return 126;  /* the supervisor gave up */
+        int p[2];
+        if (pipe(p) < 0 || write(p[1], "g", 1) != 1 || dup2(p[0], go) < 0) {
+            perror("r1-reap: go");
+            return 127;
+        }
+        close(p[0]);
+        close(p[1]);
+    }
+    if (wall_ms > 0) {  /* a little before the supervisor's own wall limit, so the tree is accounted */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_alarm;  /* no SA_RESTART: waitpid returns EINTR */
+        struct itimerval t = {{0, 0}, {wall_ms / 1000, (wall_ms % 1000) * 1000}};
+        if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &t, NULL) < 0) {
+            perror("r1-reap: timer");
+            return 127;
+        }
+    }
     pid_t child = fork();
     if (child < 0) { perror("r1-reap: fork"); return 127; }
     if (child == 0) {
-        execv(argv[4], argv + 4);
+        execv(argv[6], argv + 6);
         perror("r1-reap: exec");
         _exit(127);
     }
-    int status = 0, st;
+    int status = 0, st, alive = 1;
     for (;;) {
         pid_t p = waitpid(-1, &st, 0);
-        if (p == child) { status = st; break; }
-        if (p < 0 && errno != EINTR) break;
+        if (p == child) { status = st; alive = 0; break; }
+        if (p < 0 && (errno != EINTR || wall_hit)) break;
     }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
     kill(-1, SIGKILL);  /* everyone else in this pid namespace except its init */
     for (;;) {
         pid_t p = waitpid(-1, &st, 0);
+        if (p == child && alive) { status = st; alive = 0; }
         if (p < 0 && errno != EINTR) break;
     }
     struct rusage ru;
@@ -155,7 +190,8 @@ int main(int argc, char **argv) {
     int copy_err = box >= 0 ? copy_tree(work, box, 0) : 0;  /* nobody else is left to race with */
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    dprintf(fd, "r1-reap %d %d %lld %ld %d\n", code, sig, cpu, (long)ru.ru_maxrss, copy_err);
+    dprintf(fd, "r1-reap %d %d %lld %ld %d %d\n", code, sig, cpu, (long)ru.ru_maxrss, copy_err,
+            wall_hit && sig == SIGKILL);
     return sig ? 128 + sig : code;
 }
 """
@@ -168,6 +204,7 @@ class ReaperStatus:
     cpu_s: float
     peak_memory_bytes: int
     copy_errno: int = 0  # writing the work dir back to the host failed
+    wall: bool = False  # the reaper stopped the run at its wall limit
 
 
 def parse_status(data: bytes) -> ReaperStatus | None:
@@ -176,14 +213,16 @@ def parse_status(data: bytes) -> ReaperStatus | None:
     if not line.startswith(TAG):
         return None
     try:
-        code, sig, cpu_us, rss_kib, copy_errno = (int(x) for x in line[len(TAG):].split())
+        code, sig, cpu_us, rss_kib, copy_errno, wall = (int(x) for x in line[len(TAG):].split())
     except ValueError:
         return None
-    return ReaperStatus(None if sig else code, sig or None, cpu_us / 1e6, rss_kib * 1024, copy_errno)
+    return ReaperStatus(None if sig else code, sig or None, cpu_us / 1e6, rss_kib * 1024, copy_errno,
+                        bool(wall))
 
 
 class _Outcome(Protocol):  # supervise.Outcome (not imported: supervise imports this module)
     started: bool
+    killed_for: str | None
     setup_error: str
     exit_code: int | None
     signal: int | None
@@ -202,13 +241,18 @@ class ReaperRun:
         self._xcpu_s = 0
         self.box_fd: int | None = None
 
-    def argv(self, limits: Limits, box: Path) -> list[str]:
+    def argv(self, limits: Limits, box: Path, go_fd: int | None) -> list[str]:
         """What precedes the program inside the sandbox; it may have ``limits.pids`` processes +
-        threads, and ``box`` (the host work dir) is copied in and back."""
+        threads, ``box`` (the host work dir) is copied in and back, and the reaper takes the
+        supervisor's go on ``go_fd`` (passing one on to the helper) to start its wall clock, which
+        stops the run a little before the supervisor would (whose kill leaves nothing to account)."""
         self._xcpu_s = cpu_rlimit_s(limits, cgroup=False)
         if self.box_fd is None:
             self.box_fd = os.open(box, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        return [REAPER, str(self._status_w), str(limits.pids + SLACK_TASKS), str(self.box_fd)]
+        wall_ms = limits.wall_s * 1000
+        wall_ms = max(1, int(wall_ms - min(WALL_MARGIN_MS, wall_ms / 10)))
+        return [REAPER, str(self._status_w), str(limits.pids + SLACK_TASKS), str(self.box_fd),
+                str(-1 if go_fd is None else go_fd), str(wall_ms)]
 
     @property
     def pass_fds(self) -> list[int]:
@@ -236,6 +280,8 @@ class ReaperRun:
             out.started = False
             out.setup_error = f"r1-reap could not copy the work dir back: {os.strerror(status.copy_errno)}"
         out.exit_code, out.signal = status.exit_code, status.signal
+        if status.wall:
+            out.killed_for = out.killed_for or "wall"
         if not cgroup_cpu:
             # SIGXCPU means the kernel's exact count reached the soft limit; rusage's tick-sampled
             # times can read a little lower

@@ -267,7 +267,7 @@ def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: 
                          netns_entered=run.netns_fd is not None,
                          disable_userns=not (seccomp_fd is not None and iso.seccomp_blocks_userns),
                          etc=run.etc, executables=helper, box_tmpfs=reap is not None)
-        cmd += reap.argv(run.limits, run.box) if reap else []
+        cmd += reap.argv(run.limits, run.box, go_fd) if reap else []
         cmd += start_argv(START if helper_fd is not None else None, run.argv, go_fd)
         env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
         cwd = "/"
