@@ -57,7 +57,9 @@ class BenchmarkCallback(_import_callback_base()):  # type: ignore[misc]
 
     def on_save(self, args: Any, state: Any, control: Any, model: Any = None, processing_class: Any = None,
                 **kwargs: Any) -> None:
-        if not state.is_world_process_zero or model is None:
+        if model is None or self._sharded():
+            return
+        if not state.is_world_process_zero:
             return
         tokenizer = processing_class or kwargs.get("tokenizer")
         if tokenizer is None:
@@ -70,6 +72,20 @@ class BenchmarkCallback(_import_callback_base()):  # type: ignore[misc]
         metrics = self.run_dir / "metrics.jsonl"
         with metrics.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
+
+    def _sharded(self) -> bool:
+        """ZeRO-3 / FSDP shard the weights over the processes: one process cannot generate alone."""
+        import os
+
+        from transformers.integrations import is_deepspeed_zero3_enabled
+
+        sharded = is_deepspeed_zero3_enabled() or os.environ.get("ACCELERATE_USE_FSDP") == "true"
+        if sharded and not getattr(self, "_warned", False):
+            self._warned = True
+            if int(os.environ.get("RANK", "0")) == 0:
+                print("r1: benchmarks are skipped under ZeRO-3 / FSDP (weights are sharded): run "
+                      "`r1 eval BENCH --model <run>/checkpoint-N` instead", flush=True)
+        return sharded
 
     def evaluate(self, name: str, model: Any, tokenizer: Any, step: int) -> dict[str, Any]:
         import torch
