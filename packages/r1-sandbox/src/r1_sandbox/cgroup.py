@@ -9,8 +9,9 @@ zombies are retried by a janitor thread.
 Without root, :func:`detect_delegated` uses the caller's own v2 group when it has been delegated
 to the user (``systemd-run --user --scope -p Delegate=yes``, or root chowning the directory and
 its ``cgroup.procs``, ``cgroup.subtree_control``, ``cgroup.threads``): with ``memory`` and
-``pids`` in it, a full layout; on a hybrid host (memory/pids only in v1) a partial one — CPU
-accounting over the whole tree (``cpu.stat``) and ``cgroup.kill``, no memory or process limit.
+``pids`` in it, a full layout; on a hybrid host a full hybrid layout when root also chowned the
+caller's own v1 ``memory`` and ``pids`` groups, else a partial one — CPU accounting over the whole
+tree (``cpu.stat``) and ``cgroup.kill``, no memory or process limit.
 """
 
 from __future__ import annotations
@@ -143,22 +144,48 @@ def _own_v2_group(root: Path, proc_cgroup: Path) -> tuple[Path | None, bool]:
     return None, hybrid
 
 
+def _own_v1_groups(root: Path, proc_cgroup: Path) -> dict[str, Path]:
+    """The caller's groups in the v1 hierarchies, by controller (``N:memory:/path``)."""
+    groups: dict[str, Path] = {}
+    with contextlib.suppress(OSError):
+        for line in proc_cgroup.read_text().splitlines():
+            _, _, rest = line.partition(":")
+            controllers, _, path = rest.partition(":")
+            for name in filter(None, controllers.split(",")):
+                groups[name] = root / name / path.strip().lstrip("/")
+    return groups
+
+
+def _delegated(group: Path) -> bool:
+    return os.access(group, os.W_OK | os.X_OK) and os.access(group / "cgroup.procs", os.W_OK)
+
+
 def detect_delegated(root: Path = ROOT, proc_cgroup: Path = Path("/proc/self/cgroup")) -> Delegation:
     """Parent groups inside the caller's own v2 group when it is delegated to us (writable); never raises."""
     own, hybrid = _own_v2_group(root, proc_cgroup)
     if own is None:
         return Delegation(None, f"no cgroup v2 hierarchy under {root}", None, hybrid)
-    if not (os.access(own, os.W_OK | os.X_OK) and os.access(own / "cgroup.procs", os.W_OK)):
+    if not _delegated(own):
         return Delegation(None, f"own cgroup {own} is not delegated to uid {os.geteuid()} (not writable)",
                           own, hybrid)
     full = {"memory", "pids"} <= _v2_controllers(own) and os.access(own / "cgroup.subtree_control", os.W_OK)
     try:
         if full:
             return Delegation(_adopt_delegated(own), "ok", own, hybrid)
+        v1 = _own_v1_groups(root, proc_cgroup)
+        memory, pids = v1.get("memory"), v1.get("pids")
+        # cgroup v1 has no delegation model of its own, but a chown works: the user's groups stay
+        # below the parents' limits (hierarchical), and moving a process needs the same uid
+        if (hybrid and memory is not None and pids is not None and _delegated(memory) and _delegated(pids)
+                and (memory / "memory.limit_in_bytes").exists()):
+            for group in (memory, pids, own):
+                (group / PARENT).mkdir(exist_ok=True)
+            return Delegation(CgroupLayout("hybrid", memory / PARENT, pids / PARENT, own / PARENT), "ok",
+                              own, hybrid)
         parent = own / PARENT
         parent.mkdir(exist_ok=True)
-        why = ("memory and pids are cgroup-v1 controllers on this host" if hybrid
-               else f"memory and pids are not delegated to {own}")
+        why = (f"memory and pids are cgroup-v1 controllers on this host, not delegated to uid {os.geteuid()}"
+               if hybrid else f"memory and pids are not delegated to {own}")
         return Delegation(CgroupLayout("v2-cpu", None, None, parent),
                           f"partial: CPU accounting and kill-all only ({why})", own, hybrid)
     except OSError as exc:

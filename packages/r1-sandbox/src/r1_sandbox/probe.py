@@ -253,12 +253,16 @@ def rootless_advice(report: ProbeReport) -> dict[str, Any]:
     as_root = [f"mkdir -p {group}", f"chown {uid} {group} {files}",
                f"echo <pid of {user}'s shell> > {group}/cgroup.procs   # then start r1 from that shell"]
     if hybrid:
+        memory, pids = Path(f"/sys/fs/cgroup/memory/r1-{user}"), Path(f"/sys/fs/cgroup/pids/r1-{user}")
+        groups = f"{group} {memory} {pids}"
         advice["for_more"] += [
-            "strict needs memory and pids cgroups: on this host they are cgroup-v1 controllers, which "
-            "cannot be delegated to a user; run as root, or boot with systemd.unified_cgroup_hierarchy=1 "
-            "(pure cgroup v2)",
-            "whole-tree CPU accounting and kill-all (partial delegation of the v2 group), as root: "
-            + "; ".join(as_root)]
+            "strict: memory and pids are cgroup-v1 controllers on this host; as root give the user a "
+            f"group in each hierarchy: mkdir -p {groups}; chown {uid} {group} {files} {memory} "
+            f"{memory}/cgroup.procs {pids} {pids}/cgroup.procs; for g in {groups}; do "
+            f"echo <pid of {user}'s shell> > $g/cgroup.procs; done   # then start r1 from that shell",
+            f"the v2 group alone ({group}, chowned as above) gives whole-tree CPU accounting and kill-all; "
+            "a pure cgroup-v2 boot (systemd.unified_cgroup_hierarchy=1) allows systemd-run --user --scope "
+            "-p Delegate=yes"]
     elif Path("/run/systemd/system").is_dir():
         advice["for_more"] += [
             "start r1 in a delegated scope: systemd-run --user --scope -p Delegate=yes -- r1 train ...",
