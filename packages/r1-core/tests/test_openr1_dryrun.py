@@ -224,7 +224,8 @@ def test_defaults_changed_lists_unset_keys_and_defaults_open_r1_restores_them(tm
     report = dry(capsys, "grpo", "--reward", "format", "--defaults", "open-r1")
     assert report["trl"]["beta"] == 0.04 and report["trl"]["loss_type"] == "bnpo"
     assert report["trl"]["vllm_mode"] == "server"
-    assert [d["key"] for d in report["defaults_changed"]] == ["max_prompt_length"]
+    assert report["r1"]["max_prompt_length"] == 512  # TRL 1.x dropped it; r1 truncates itself
+    assert report["defaults_changed"] == []
 
     cfg = tmp_path / "c.yaml"
     cfg.write_text("defaults: open-r1\nloss_type: grpo\nreward_funcs: [format]\n")
@@ -324,15 +325,16 @@ def test_a_real_run_prints_what_it_maps_and_ignores(tmp_path, capsys, monkeypatc
 
     monkeypatch.setattr(config_module, "_WARNED", set())  # each leftover key is noted once per process
     cfg = tmp_path / "recipe.yaml"
-    cfg.write_text("torch_dtype: float32\nwarmup_ratio: 0.1\nmax_prompt_length: 10\nsave_total_limit: 1\n"
-                   "reward_funcs: [format]\nlearning_rate: 1.0e-05\n")
+    cfg.write_text("torch_dtype: float32\nwarmup_ratio: 0.1\noverwrite_output_dir: true\n"
+                   "save_total_limit: 1\nreward_funcs: [format]\nlearning_rate: 1.0e-05\n"
+                   "max_prompt_length: 10\n")
     code, out = run_main(["train", "grpo", "--config", str(cfg), "--model", str(tmp_path / "no-model"),
                           "--output-dir", str(tmp_path / "run")], capsys)
     assert code == 2 and "cannot load model" in out.err.strip().splitlines()[-1]
     assert "option torch_dtype: mapped → dtype" in out.err
     assert "option warmup_ratio: mapped" in out.err and "option save_total_limit: mapped" in out.err
-    assert "'max_prompt_length' is ignored" in out.err
-    assert "learning_rate" not in out.err  # applied as is: nothing to say
+    assert "'overwrite_output_dir' is ignored" in out.err
+    assert "learning_rate" not in out.err and "max_prompt_length" not in out.err  # applied: silent
 
 
 @pytest.mark.parametrize("value, annotation, expected", [
@@ -357,3 +359,33 @@ def test_values_convert_by_the_declared_type(value, annotation, expected):
 
     hint = eval(annotation, {"IntervalStrategy": IntervalStrategy})
     assert convert_by_type(value, hint) == expected
+
+
+def test_max_prompt_length_keeps_the_last_tokens():
+    from r1_core.training.prompt_limit import limit_prompt_length
+
+    class Trainer:
+        def _tokenize_prompts(self, prompts):
+            return [list(range(n)) for n in prompts], None, {}
+
+    trainer, said = Trainer(), []
+    limit_prompt_length(trainer, 3, said.append)
+    ids, images, fields = trainer._tokenize_prompts([5, 2, 3])
+    assert ids == [[2, 3, 4], [0, 1], [0, 1, 2]] and images is None and fields == {}
+    assert len(said) == 1 and "last 3" in said[0]
+    trainer._tokenize_prompts([9])
+    assert len(said) == 1  # noted once
+    untouched = Trainer()
+    limit_prompt_length(untouched, None, said.append)
+    assert untouched._tokenize_prompts([5])[0] == [[0, 1, 2, 3, 4]]
+    with pytest.raises(ConfigError, match="max_prompt_length is not supported"):
+        limit_prompt_length(object(), 3, said.append)
+
+
+def test_max_prompt_length_is_applied_for_grpo_and_ignored_for_sft(capsys):
+    report = dry(capsys, "grpo", "--reward", "format", "--max-prompt-length", "256")
+    assert report["keys"]["max_prompt_length"]["status"] == "applied"
+    assert report["r1"]["max_prompt_length"] == 256
+    assert "max_prompt_length" not in {d["key"] for d in report["defaults_changed"]}
+    report = dry(capsys, "sft", "--max-prompt-length", "256")
+    assert report["keys"]["max_prompt_length"]["status"] == "ignored"

@@ -41,8 +41,10 @@ def test_eval_split_and_benchmark_on_checkpoint(work):
                   "--dataset", str(work / "data"), "--dataset-test-split", "test",
                   "--eval-strategy", "steps", "--eval-steps", "2", "--per-device-eval-batch-size", "4",
                   "--max-steps", "2", "--benchmarks", "math_500", "--benchmark-limit", "2",
+                  "--max-prompt-length", "4",
                   "--output-dir", str(out), *tiny_flags(save_steps=2))
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "prompts longer than 4 tokens keep their last 4" in proc.stderr  # open-r1's max_prompt_length
     rows = metrics(out)
     evals = [r for r in rows if "eval_loss" in r]
     assert [r["step"] for r in evals] == [2]

@@ -54,6 +54,7 @@ _R1_TARGETS = {
     "sft_max_length": "tokens per demonstration", "completion_column": "the answer column",
     "code_provider": "the sandbox of the code rewards",
     "ioi_provider": "the sandbox of the IOI and Codeforces rewards",
+    "max_prompt_length": "longer prompts keep their last N tokens (as TRL 0.18 did; TRL 1.x dropped it)",
 }
 _REWARD_OPTION_ALIASES = {
     "cosine_min_value_wrong": ["min_value_wrong"], "cosine_max_value_wrong": ["max_value_wrong"],
@@ -134,7 +135,7 @@ def _classify(raw_keys: list[str], opts: RunOptions, trl_cls: Any,
             if raw == "torch_dtype":
                 out[raw]["reason"] = "transformers 5 renamed torch_dtype to dtype"
             continue
-        if key in IGNORED_KEYS:
+        if key in IGNORED_KEYS and key not in type(opts).model_fields:
             out[raw] = {"status": "ignored", "to": None, "reason": IGNORED_KEYS[key]}
         elif key in _REWARD_OPTION_ALIASES or key in ("e2b_router_url", "morph_router_url",
                                                       "parallel_code_exec_per_proc"):
@@ -331,6 +332,8 @@ def _stage(kind: str, opts: RunOptions, raw_keys: dict[str, Any], accelerate: di
         "trainer": kind,
         "machine": "GPU" if s.on_gpu else "CPU",
         "processes": processes,
+        "r1": {k: getattr(s.opts, k) for k in ("dtype", "use_peft", "max_prompt_length", "benchmarks")
+               if k in type(s.opts).model_fields},
         "trl": redact({f.name: _norm(getattr(built, f.name, None)) for f in dataclasses.fields(built)
                        if f.init and not f.name.startswith("_")}),
         "rewards": [p.as_json() for p in plans],

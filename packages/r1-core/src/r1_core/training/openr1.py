@@ -48,8 +48,9 @@ _SAME = {
 }
 # What removing a key changed, for keys TRL 1.x dropped whose 0.18 default did something.
 _REMOVED_NOTES = {
-    "max_prompt_length": "TRL 1.x has no max_prompt_length: prompts are no longer truncated (open-r1 "
-                         "cut them to 512 tokens)",
+    "max_prompt_length": "TRL 1.x has no max_prompt_length, so prompts are not truncated (open-r1 cut "
+                         "them to 512 tokens); r1 does it when max_prompt_length is set or with "
+                         "--defaults open-r1",
 }
 
 
