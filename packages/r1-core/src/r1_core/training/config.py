@@ -44,7 +44,7 @@ SYNONYMS = {
 
 # open-r1 / older-TRL keys with no TRL 1.16 counterpart: accepted so recipes run unchanged.
 IGNORED_KEYS = {
-    "max_prompt_length": "TRL 1.x no longer truncates prompts; keep prompts short in the data",
+    "max_prompt_length": "only r1 train grpo truncates prompts (SFT: max_length)",
     "vllm_device": "TRL 1.x places vLLM itself (vllm_mode)",
     "overwrite_output_dir": "r1 never overwrites: use a new --output-dir or --resume",
     "overwrite_hub_revision": "ignored",
@@ -330,6 +330,9 @@ class GRPOOptions(RunOptions):
     e2b_router_url: str | None = None
     morph_router_url: str | None = None
     max_completion_len: int = 16384
+    max_prompt_length: int | None = Field(
+        None, ge=1, description="keep the last N tokens of longer prompts (open-r1 / TRL 0.18; TRL 1.x "
+                                "dropped it); with --defaults open-r1: 512")
     soft_punish_cache: int = 4096
 
     @field_validator("scale_rewards", mode="before")

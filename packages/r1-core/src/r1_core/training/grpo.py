@@ -16,6 +16,7 @@ from r1_core.training.environments import (
 )
 from r1_core.training.evalsplit import load_eval_split
 from r1_core.training.model import load_model, load_tokenizer, lora_config, resolve_model_path
+from r1_core.training.prompt_limit import limit_prompt_length
 from r1_core.training.rewards import build_reward_funcs, check_reward_columns, default_dataset_for
 from r1_core.training.session import (
     TrainResult,
@@ -90,6 +91,7 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
     if env is not None:
         kwargs.update(environment_factory=env, callbacks=[tool_metrics_callback(env), *kwargs["callbacks"]])
     trainer = GRPOTrainer(**kwargs) if make_trainer is None else make_trainer(s, raw, kwargs)
+    limit_prompt_length(trainer, s.opts.max_prompt_length, s.say)  # open-r1's max_prompt_length
     try:
         return train_and_save(s, trainer, tokenizer)
     finally:

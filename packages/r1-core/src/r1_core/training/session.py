@@ -194,14 +194,26 @@ def trl_args(s: Session, config_cls: Any, own: dict[str, Any]) -> Any:
 def _open_r1_defaults(s: Session, config_cls: Any, args: dict[str, Any]) -> None:
     """TRL defaults that changed since open-r1's TRL 0.18, for keys the config leaves unset: applied
     back with ``defaults: open-r1``, else listed at start-up (and in ``--dry-run``)."""
-    from r1_core.training.openr1 import apply_open_r1_defaults, defaults_changed, describe_changes
+    from r1_core.training.openr1 import (
+        TRL_018_DEFAULTS,
+        apply_open_r1_defaults,
+        defaults_changed,
+        describe_changes,
+    )
 
     kind = "sft" if s.kind == "sft" else "grpo"
     if getattr(s.opts, "defaults", "r1") == "open-r1":
         applied = apply_open_r1_defaults(kind, config_cls, args, s.user_keys)
         if applied:
             s.say("defaults open-r1: " + ", ".join(f"{k}={args[k]!r}" for k in applied))
+        if "max_prompt_length" in type(s.opts).model_fields and s.opts.max_prompt_length is None:
+            # TRL 1.x dropped it; r1 truncates prompts itself (prompt_limit.py)
+            limit = TRL_018_DEFAULTS["grpo"]["max_prompt_length"]
+            s.opts = s.opts.model_copy(update={"max_prompt_length": limit})
+            s.say(f"defaults open-r1: max_prompt_length={limit}")
     r1_keys = {k for k, v in args.items() if v is not None}
+    if getattr(s.opts, "max_prompt_length", None):
+        r1_keys.add("max_prompt_length")
     s.defaults_changed = defaults_changed(kind, config_cls, s.user_keys, r1_keys)
     if s.defaults_changed:
         s.say("TRL defaults that changed since open-r1 (TRL 0.18), for keys this config leaves unset: "
