@@ -124,13 +124,14 @@ def test_tool_template_is_refused_for_non_chatml_models(tokenizer):
         prepare_tool_tokenizer(Plain())
 
 
-def _r1(tmp, *args, timeout=600):
+def _r1(tmp, *args, timeout=600, env_extra=None):
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "TRL_EXPERIMENTAL_SILENCE": "1"}
+           "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "TRL_EXPERIMENTAL_SILENCE": "1",
+           **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "r1_core.cli", *map(str, args)], cwd=tmp, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -163,3 +164,60 @@ def test_unknown_environment_is_one_line(tmp_path):
     proc = _r1(tmp_path, "train", "grpo", "--environment", "pyhton", "--model", "/nonexistent")
     assert proc.returncode == 2 and "did you mean 'python'" in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+SECRET_CODE = "print(7 ** 77 % 1000003)"
+SECRET_VALUE = str(7 ** 77 % 1000003)
+VALUE_REWARD = f'''
+def tool_value(completions, **kwargs):
+    """1.0 when the episode holds a value only the python tool computes."""
+    return [1.0 if any({SECRET_VALUE!r} in str(m.get("content", "")) for m in c) else 0.0
+            for c in completions]
+'''
+
+
+def _scripted_model(path):
+    """The tiny model, with its tool call as three added tokens and the generation biases that make
+    it always emit ``<tool_call>\\n{"name": "python", ...}\\n</tool_call>``: a scripted policy that
+    TRL's real generation loop runs."""
+    from r1_core.tinymodel import build_tiny_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    build_tiny_model(path)
+    tok = AutoTokenizer.from_pretrained(path)
+    call = json.dumps({"name": "python", "arguments": {"code": SECRET_CODE}})
+    tok.add_tokens(["<tool_call>", "</tool_call>", call])
+    prepare_tool_tokenizer(tok)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    model.resize_token_embeddings(len(tok), mean_resizing=False)
+    model.save_pretrained(path)
+    tok.save_pretrained(path)
+    open_, close, body = tok.convert_tokens_to_ids(["<tool_call>", "</tool_call>", call])
+    nl = tok("\n", add_special_tokens=False)["input_ids"][0]
+    return [[[open_], 30.0], [[open_, nl], 60.0], [[open_, nl, body], 90.0], [[body, nl], 60.0],
+            [[body, nl, close], 90.0], [[close, tok.eos_token_id], 100.0]]
+
+
+@pytest.mark.slow
+def test_trl_runs_scripted_tool_episodes_and_rewards_see_the_tool_output(tmp_path):
+    import yaml
+
+    bias = _scripted_model(tmp_path / "scripted")
+    (tmp_path / "value_reward.py").write_text(VALUE_REWARD)
+    config = {"model_name_or_path": str(tmp_path / "scripted"), "reward_funcs": ["value_reward:tool_value"],
+              "environment": "python", "environment_options": {"max_calls": 4, "call_wall_s": 5},
+              "max_tool_calling_iterations": 2, "generation_kwargs": {"sequence_bias": bias},
+              "max_steps": 2, "use_peft": False, "num_generations": 2, "max_completion_length": 64,
+              "save_steps": 1000}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
+    out = tmp_path / "run"
+    proc = _r1(tmp_path, "train", "grpo", "--config", tmp_path / "cfg.yaml", "--output-dir", out,
+               env_extra={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert len(rows) == 2
+    for row in rows:
+        assert row["tools/calls_per_episode"] == 2.0  # one call per tool-calling iteration
+        assert row["tools/episodes_with_calls"] == 1.0 and row["tools/errors_per_episode"] == 0.0
+        assert row["tools/time_s_per_episode"] > 0 and row["tools/call_frequency"] == 2.0
+        assert row["rewards/tool_value/mean"] == 1.0  # the reward saw the tool's output
