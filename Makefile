@@ -10,8 +10,19 @@ TORCH ?= torch==2.13.0
 
 .PHONY: run test install sysdeps dist lint bench clean
 
-run: install ## the main job on embedded defaults: GRPO with the IOI reward on the bundled problems
-	$(BIN)/r1 train grpo --reward ioi
+ifndef RUN_DIR
+RUN_DIR := runs/make-run-$(shell date +%Y%m%d-%H%M%S)
+endif
+EVAL := $(BIN)/r1 eval ioi --max-new-tokens 128 --offline
+run: install ## the main job on embedded defaults: GRPO with the IOI reward, held-out evals before and after
+	@base=$$($(BIN)/python -c 'from r1_core.training.model import default_model_dir as d; print(d())') && \
+	$(EVAL) -o problems=warmup --num-samples 4 --model $$base --output-dir $(RUN_DIR)/eval-before/warmup && \
+	$(EVAL) --model $$base --output-dir $(RUN_DIR)/eval-before/samples
+	$(BIN)/r1 train grpo --reward ioi --output-dir $(RUN_DIR)/train
+	$(EVAL) -o problems=warmup --num-samples 4 --model $(RUN_DIR)/train/final --output-dir $(RUN_DIR)/eval-after/warmup
+	$(EVAL) --model $(RUN_DIR)/train/final --output-dir $(RUN_DIR)/eval-after/samples
+	$(BIN)/r1 report $(RUN_DIR)/train
+	@$(BIN)/python benchmarks/run_summary.py $(RUN_DIR)
 
 test: install ## the whole suite
 	$(BIN)/python -m pytest -n 2 --timeout 900 $(PYTEST_ARGS)

@@ -1,15 +1,33 @@
-"""`r1 train grpo` vs a plain TRL GRPOTrainer: same tiny model, data, reward and config.
+"""Training benchmarks: the embedded default job, and `r1 train grpo` vs a plain TRL GRPOTrainer.
 
-Both run in this process, alternating, several rounds. The figure is the wall time between
-consecutive logged steps (so it includes everything r1 adds around TRL: the metrics callback with
-its fsync'd metrics.jsonl line, reward wrapping, data formatting), first steps dropped as warm-up.
+1. The default job (issue 14): `r1 train grpo --reward ioi` exactly as `make run` starts it, several
+   runs in a row, each recording steps, wall and CPU time, the share of steps with a non-zero
+   gradient and the mean `ioi` reward over the first and the last third of the steps. The goal: on
+   2 cores within 10 minutes (15 with the first model conversion and cold start), a gradient in at
+   least half the steps and the last third at least 0.05 above the first. The load average is
+   recorded with each run: on a shared machine wall time says more about the neighbours than r1.
+   ``--unseen`` adds the same defaults on a reward r1 never saw (shorter completions score higher,
+   passed as module:function) for 30 steps: the goal is a rise of more than 0.1 between the first
+   and the last 5 steps.
+2. Overhead: both trainers in this process, alternating, several rounds. The figure is the wall time
+   between consecutive logged steps (so it includes everything r1 adds around TRL: the metrics
+   callback with its fsync'd metrics.jsonl line, reward wrapping, data formatting), first steps
+   dropped as warm-up.
+
+``python benchmarks/bench_train.py`` prints both sections; ``--default-job [--runs N] [--unseen]``
+only the first.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import itertools
+import json
+import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -85,7 +103,79 @@ def measure() -> tuple[list[float], list[float]]:
     return trl_times, r1_times
 
 
-def main() -> None:
+UNSEEN = '''
+def shorter(completions, **kwargs):
+    """1 for an empty answer, 0 for 1000 characters or more: shorter completions score higher."""
+    texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
+    return [1.0 - min(len(t), 1000) / 1000 for t in texts]
+'''
+
+
+def _r1() -> str:
+    return str(Path(sys.executable).with_name("r1"))
+
+
+def run_job(out: Path, *args: str, env: dict[str, str] | None = None) -> dict:
+    """One `r1 train grpo` run as a user starts it; its figures from metrics.jsonl and the clock."""
+    load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.time()
+    proc = subprocess.run([_r1(), "train", "grpo", *args, "--output-dir", str(out)], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})})
+    wall = time.time() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"r1 train grpo {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if "reward" in r]
+    return {"rows": rows, "wall": wall, "load": (load_before + os.getloadavg()[0]) / 2,
+            "cpu": (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime),
+            "cold": "cold start: SFT on" in proc.stderr or "converting the default model" in proc.stdout}
+
+
+def thirds(values: list[float]) -> tuple[float, float]:
+    k = max(1, len(values) // 3)
+    return statistics.mean(values[:k]), statistics.mean(values[-k:])
+
+
+def default_job(runs: int, unseen: bool) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-default-job-"))
+    print("## Training: the default job (`make run` = `r1 train grpo --reward ioi`)\n")
+    print(f"{runs} runs in a row, embedded defaults, {os.cpu_count()} cores. Gradient share = steps with "
+          "grad_norm > 0; thirds = mean `ioi` reward over the first and last third of the steps. CPU s = "
+          "user + system time of the run (what an idle machine would also spend); load = 1-minute load "
+          "average around the run (other processes on the machine). A run marked *first* built the "
+          "cached cold-start model (and converted the model) before training.\n")
+    print("| run | steps | wall s | CPU s | median s/step | load | gradient share | ioi first third "
+          "| ioi last third | rise | goal |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for i in range(runs):
+        r = run_job(tmp / f"run-{i}", "--reward", "ioi")
+        rows = r["rows"]
+        grads = sum(1 for x in rows if (x.get("grad_norm") or 0) > 0) / len(rows)
+        first, last = thirds([x["rewards/ioi/mean"] for x in rows])
+        limit = 15 * 60 if r["cold"] else 10 * 60
+        ok = grads >= 0.5 and last - first >= 0.05 and r["wall"] <= limit
+        steps = statistics.median(x["step_time"] for x in rows if "step_time" in x)
+        print(f"| {i + 1}{' (first)' if r['cold'] else ''} | {len(rows)} | {r['wall']:.0f} | {r['cpu']:.0f} "
+              f"| {steps:.1f} | {r['load']:.1f} | {grads:.0%} | {first:.3f} | {last:.3f} "
+              f"| {last - first:+.3f} | {'met' if ok else 'missed'} |", flush=True)
+    if unseen:
+        mod = tmp / "unseen"
+        mod.mkdir()
+        (mod / "bench_unseen.py").write_text(UNSEEN)
+        r = run_job(tmp / "unseen-run", "--reward", "bench_unseen:shorter", "--max-steps", "30",
+                    env={"PYTHONPATH": str(mod)})
+        values = [x["rewards/shorter/mean"] for x in r["rows"]]
+        head, tail = statistics.mean(values[:5]), statistics.mean(values[-5:])
+        print(f"\nUnseen reward (shorter completions score higher, `module:function`, same defaults, "
+              f"{len(values)} steps on bundled:math): first 5 steps {head:.3f}, last 5 {tail:.3f}, rise "
+              f"**{tail - head:+.3f}** (goal > +0.1); {r['wall']:.0f} s wall, {r['cpu']:.0f} CPU s, "
+              f"load {r['load']:.1f}.")
+    print()
+
+
+def overhead() -> None:
     with contextlib.redirect_stdout(sys.stderr):  # trainers and imports print; keep stdout Markdown
         trl_times, r1_times = measure()
     t, r = statistics.median(trl_times), statistics.median(r1_times)
@@ -99,6 +189,17 @@ def main() -> None:
     print(f"| TRL GRPOTrainer (baseline) | {t:.4f} | {statistics.mean(trl_times):.4f} |")
     print(f"| r1 train grpo | {r:.4f} | {statistics.mean(r1_times):.4f} |")
     print(f"\nr1 / TRL step time: **{r / t:.3f}×** ({(r / t - 1) * 100:+.1f}% overhead; target ≤ +5%).")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--default-job", action="store_true", help="only the default job section")
+    parser.add_argument("--runs", type=int, default=3, help="default-job runs in a row")
+    parser.add_argument("--unseen", action="store_true", help="also 30 steps on an unseen reward")
+    args = parser.parse_args()
+    default_job(args.runs, args.unseen)
+    if not args.default_job:
+        overhead()
 
 
 if __name__ == "__main__":

@@ -150,8 +150,7 @@ class RunOptions(_R1Model):
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
-    lora_target_modules: list[str] | None = Field(None, description="default: all linear layers on GPU, "
-                                                                    "q_proj/v_proj on CPU")
+    lora_target_modules: list[str] | None = Field(None, description="default: all linear layers")
     # data
     dataset_name: str | None = Field(
         None, description="Hub id, local file (.jsonl/.json/.parquet/.csv) or dir, or bundled:<name> "
@@ -294,7 +293,7 @@ class GRPOOptions(RunOptions):
     num_generations: int | None = Field(None, ge=2, description="completions per prompt (default CPU 4, "
                                                                 "GPU 8)")
     max_completion_length: int | None = Field(None, ge=1, description="tokens per completion (default "
-                                                                       "CPU 64, GPU 512)")
+                                                                       "CPU 128, GPU 512)")
     loss_type: str | None = Field(None, description="grpo | dapo | dr_grpo | bnpo | cispo ... (TRL default "
                                                     "dapo)")
     beta: float | None = Field(None, description="KL coefficient (TRL default 0.0)")

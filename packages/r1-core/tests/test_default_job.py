@@ -1,0 +1,138 @@
+"""The embedded IOI job's pieces fit together: defaults, prompts, completion length, data, cold start.
+
+`make run` (`r1 train grpo --reward ioi`) only learns when the pieces agree: the prompt states the
+function to write, a reference answer fits in the default completion length, the training set is
+disjoint from what is evaluated, and the cold-started model is built once and then reused. These
+checks use the tiny random model, so they run in seconds; `benchmarks/bench_train.py` runs the
+real job.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+from pathlib import Path
+
+import pytest
+from r1_core.tinymodel import build_tiny_model
+from r1_core.training import coldstart
+from r1_core.training.coldstart import COLD_START_DATA, cold_start_dataset, cold_start_model
+from r1_core.training.config import GRPOOptions
+from r1_core.training.data import load_dataset_named
+from r1_core.training.rewards import default_dataset_for
+from r1_core.training.session import CPU_DEFAULTS, Session, _apply_machine_defaults
+
+pytest.importorskip("r1_cp")
+
+
+def _cpu_defaults(**given: object) -> GRPOOptions:
+    opts = GRPOOptions.model_validate({"reward_funcs": ["ioi"], **given})
+    session = Session(kind="grpo", opts=opts, run=None, resume_from=None, on_gpu=False)  # type: ignore[arg-type]
+    _apply_machine_defaults(session)
+    return session.opts
+
+
+def test_cpu_defaults_train_several_prompts_per_step_on_all_linear_layers():
+    o = _cpu_defaults()
+    assert o.num_generations == CPU_DEFAULTS["grpo"]["num_generations"] >= 4
+    assert o.per_device_train_batch_size % o.num_generations == 0
+    assert o.per_device_train_batch_size // o.num_generations >= 4  # prompts per step
+    assert o.max_steps == CPU_DEFAULTS["grpo"]["max_steps"] and o.use_peft is True
+    assert o.learning_rate is not None and o.learning_rate >= 1e-4
+    # flags still win, and the batch follows --num-generations
+    assert _cpu_defaults(num_generations=2).per_device_train_batch_size % 2 == 0
+    assert _cpu_defaults(per_device_train_batch_size=6).per_device_train_batch_size == 6
+
+
+def test_lora_covers_every_linear_layer_on_cpu(tmp_path):
+    from r1_core.training.model import load_model, lora_config
+
+    model = load_model(str(build_tiny_model(tmp_path / "tiny")), _cpu_defaults(), "float32")
+    assert lora_config(_cpu_defaults(), model, on_gpu=False).target_modules == "all-linear"
+
+
+def test_prompts_name_the_function_and_a_reference_answer_fits_the_completion_length(tmp_path):
+    from transformers import AutoTokenizer
+
+    data = default_dataset_for(["ioi"])
+    assert data == "bundled:ioi-warmup"
+    rows = list(load_dataset_named(data))
+    tok = AutoTokenizer.from_pretrained(build_tiny_model(tmp_path / "tiny"))
+    limit = _cpu_defaults().max_completion_length
+    for row in rows:
+        assert f"def {row['id']}(" in row["prompt"] and "single ```python code block" in row["prompt"]
+        # the tiny byte-level tokenizer splits code finer than SmolLM2's, so this bound is conservative
+        assert len(tok(row["reference_solution"]).input_ids) <= limit, row["id"]
+    demos = {r["id"] for r in load_dataset_named(COLD_START_DATA)}
+    held_out = {r["id"] for r in load_dataset_named("bundled:ioi-held-out")}
+    evaluated = {r["id"] for r in load_dataset_named("bundled:ioi")}
+    trained = {r["id"] for r in rows}
+    assert not trained & demos and not trained & held_out and not trained & evaluated and not demos & held_out
+
+
+def test_only_the_embedded_ioi_job_cold_starts_by_default(monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    ioi = {"reward_funcs": ["ioi"]}
+    assert cold_start_dataset(GRPOOptions.model_validate(ioi)) == COLD_START_DATA
+    assert cold_start_dataset(GRPOOptions.model_validate({**ioi, "model": "some/model"})) is None
+    assert cold_start_dataset(GRPOOptions.model_validate({**ioi, "dataset": "data.jsonl"})) is None
+    assert cold_start_dataset(GRPOOptions.model_validate({"reward_funcs": ["my.mod:short"]})) is None
+    assert cold_start_dataset(GRPOOptions.model_validate({**ioi, "cold_start": "none"})) is None
+    assert cold_start_dataset(GRPOOptions.model_validate({"reward_funcs": ["x:y"],
+                                                          "cold_start": "demos.jsonl"})) == "demos.jsonl"
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert cold_start_dataset(GRPOOptions.model_validate(ioi)) is None
+
+
+def test_the_cold_start_is_built_once_and_rebuilt_when_its_inputs_change(tmp_path, monkeypatch):
+    monkeypatch.setenv("R1_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setitem(coldstart.SFT_SETTINGS, "max_steps", 2)
+    base = str(build_tiny_model(tmp_path / "tiny"))
+    opts = GRPOOptions.model_validate({"reward_funcs": ["ioi"], "dtype": "float32"})
+    said: list[str] = []
+    first = cold_start_model(base, COLD_START_DATA, opts, False, said.append)
+    assert "SFT on 8 demonstrations" in said[-1]
+    made = Path(first)
+    assert (made / "model.safetensors").is_file() and (made / "tokenizer.json").is_file()
+    assert (made / coldstart.MARKER).is_file() and not (made / "adapter_config.json").exists()
+    stamp = os.stat(made / "model.safetensors").st_mtime_ns
+    assert cold_start_model(base, COLD_START_DATA, opts, False, said.append) == first
+    assert "cached" in said[-1] and os.stat(made / "model.safetensors").st_mtime_ns == stamp
+    with_system = opts.model_copy(update={"system_prompt": "Be brief."})
+    other = cold_start_model(base, COLD_START_DATA, with_system, False, said.append)
+    assert other != first and "SFT on" in said[-1]
+
+
+def test_a_cold_start_dataset_without_answers_is_a_one_line_error(tmp_path):
+    from r1_core.errors import DataError
+
+    data = tmp_path / "demos.jsonl"
+    data.write_text('{"prompt": "hi", "other": 1}\n')
+    with pytest.raises(DataError, match="needs a prompt and an answer column"):
+        coldstart.demonstrations(str(data))
+
+
+def test_a_busy_cpu_gets_fewer_torch_threads_unless_the_user_chose(monkeypatch):
+    import torch
+    from r1_core.training import session as sess
+
+    before = torch.get_num_threads()
+    said: list[str] = []
+    s = types.SimpleNamespace(on_gpu=False, say=said.append)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(sess.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    monkeypatch.setattr(sess.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    try:
+        torch.set_num_threads(2)
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")
+        sess._cpu_threads(s)
+        assert torch.get_num_threads() == 2 and not said
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        sess._cpu_threads(s)
+        assert torch.get_num_threads() == 1 and "load average 64.0" in said[-1]
+        monkeypatch.setattr(sess.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        torch.set_num_threads(2)
+        sess._cpu_threads(s)  # an idle machine keeps every thread
+        assert torch.get_num_threads() == 2 and len(said) == 1
+    finally:
+        torch.set_num_threads(before)
