@@ -35,13 +35,15 @@ def _cpu_defaults(**given: object) -> GRPOOptions:
 def test_cpu_defaults_train_several_prompts_per_step_on_all_linear_layers():
     o = _cpu_defaults()
     assert o.num_generations == CPU_DEFAULTS["grpo"]["num_generations"] >= 4
-    assert o.per_device_train_batch_size % o.num_generations == 0
-    assert o.per_device_train_batch_size // o.num_generations >= 4  # prompts per step
+    # one group of completions per micro-step (memory), several prompts per optimizer step
+    assert o.per_device_train_batch_size == o.num_generations
+    assert o.gradient_accumulation_steps >= 4
     assert o.max_steps == CPU_DEFAULTS["grpo"]["max_steps"] and o.use_peft is True
     assert o.learning_rate is not None and o.learning_rate >= 1e-4
     # flags still win, and the batch follows --num-generations
-    assert _cpu_defaults(num_generations=2).per_device_train_batch_size % 2 == 0
+    assert _cpu_defaults(num_generations=2).per_device_train_batch_size == 2
     assert _cpu_defaults(per_device_train_batch_size=6).per_device_train_batch_size == 6
+    assert _cpu_defaults(gradient_accumulation_steps=1).gradient_accumulation_steps == 1
 
 
 def test_lora_covers_every_linear_layer_on_cpu(tmp_path):

@@ -23,7 +23,7 @@ __all__ = ["Session", "TrainResult", "start_session"]
 # 128 tokens let a short answer finish; several prompts per step give GRPO groups that differ.
 CPU_DEFAULTS = {"grpo": {"max_steps": 16, "num_generations": 4, "max_completion_length": 128},
                 "sft": {"max_steps": 30, "max_length": 512}}
-CPU_PROMPTS_PER_STEP = 4  # GRPO batch on CPU = this many prompts × num_generations
+CPU_PROMPTS_PER_STEP = 4  # GRPO on CPU: prompts per optimizer step (gradient accumulation)
 
 
 @dataclass
@@ -157,8 +157,11 @@ def _apply_machine_defaults(s: Session) -> None:
             elif key == "max_steps":
                 upd[key] = -1
     if s.kind != "sft" and o.per_device_train_batch_size is None:
-        prompts = CPU_PROMPTS_PER_STEP if not s.on_gpu else 1
-        upd["per_device_train_batch_size"] = prompts * (upd.get("num_generations") or o.num_generations or 8)
+        upd["per_device_train_batch_size"] = upd.get("num_generations") or o.num_generations or 8
+        if not s.on_gpu and "gradient_accumulation_steps" not in o.model_fields_set:
+            # several prompts per optimizer step, one group per micro-step: all 16 completions of a
+            # step in one batch reached 13.7 GB RSS (activations of 16 × ~350 tokens) and was OOM-killed
+            upd["gradient_accumulation_steps"] = CPU_PROMPTS_PER_STEP
     elif o.per_device_train_batch_size is None:
         upd["per_device_train_batch_size"] = 4 if not s.on_gpu else 8
     s.opts = o.model_copy(update=upd)
