@@ -176,10 +176,13 @@ def tool_value(completions, **kwargs):
 '''
 
 
-def _scripted_model(path):
-    """The tiny model, with its tool call as three added tokens and the generation biases that make
-    it always emit ``<tool_call>\\n{"name": "python", ...}\\n</tool_call>``: a scripted policy that
-    TRL's real generation loop runs."""
+def _scripted_model(path, decision_bias=None):
+    """The tiny model, with its tool call as three added tokens, and generation biases (constrained
+    decoding) that complete ``<tool_call>\\n{"name": "python", ...}\\n</tool_call>`` once begun.
+
+    ``decision_bias=None``: every turn opens a call (a scripted policy that TRL's real generation
+    loop runs). A number: only the first token of a turn is nudged toward ``<tool_call>`` by that
+    much; whether to call is then the model's own choice, which training can change."""
     from r1_core.tinymodel import build_tiny_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -194,7 +197,9 @@ def _scripted_model(path):
     tok.save_pretrained(path)
     open_, close, body = tok.convert_tokens_to_ids(["<tool_call>", "</tool_call>", call])
     nl = tok("\n", add_special_tokens=False)["input_ids"][0]
-    return [[[open_], 30.0], [[open_, nl], 60.0], [[open_, nl, body], 90.0], [[body, nl], 60.0],
+    turn_start = tok("<|im_start|>assistant\n", add_special_tokens=False)["input_ids"]
+    decision = [[open_], 30.0] if decision_bias is None else [[*turn_start, open_], decision_bias]
+    return [decision, [[open_, nl], 60.0], [[open_, nl, body], 90.0], [[body, nl], 60.0],
             [[body, nl, close], 90.0], [[close, tok.eos_token_id], 100.0]]
 
 
@@ -221,3 +226,30 @@ def test_trl_runs_scripted_tool_episodes_and_rewards_see_the_tool_output(tmp_pat
         assert row["tools/episodes_with_calls"] == 1.0 and row["tools/errors_per_episode"] == 0.0
         assert row["tools/time_s_per_episode"] > 0 and row["tools/call_frequency"] == 2.0
         assert row["rewards/tool_value/mean"] == 1.0  # the reward saw the tool's output
+
+
+@pytest.mark.slow
+def test_tiny_model_learns_to_call_the_tool_when_the_reward_needs_its_value(tmp_path):
+    """The call's syntax is scaffolded (added tokens + constrained decoding once a call is opened);
+    the decision to open one is the model's. The reward needs 7**77 % 1000003, which only the
+    sandboxed tool computes: GRPO raises the call rate from about a third to nearly always."""
+    import yaml
+
+    bias = _scripted_model(tmp_path / "chooser", decision_bias=4.5)
+    (tmp_path / "value_reward.py").write_text(VALUE_REWARD)
+    config = {"model_name_or_path": str(tmp_path / "chooser"), "reward_funcs": ["value_reward:tool_value"],
+              "environment": "python", "environment_options": {"max_calls": 2, "call_wall_s": 5},
+              "max_tool_calling_iterations": 1, "generation_kwargs": {"sequence_bias": bias},
+              "max_steps": 12, "use_peft": False, "num_generations": 8, "max_completion_length": 64,
+              "learning_rate": 3e-2, "save_steps": 1000}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
+    out = tmp_path / "run"
+    proc = _r1(tmp_path, "train", "grpo", "--config", tmp_path / "cfg.yaml", "--output-dir", out,
+               env_extra={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    calls = [r["tools/episodes_with_calls"] for r in rows]
+    rewards = [r["rewards/tool_value/mean"] for r in rows]
+    assert len(rows) == 12
+    assert sum(calls[:2]) / 2 < 0.6 and sum(rewards[:2]) / 2 < 0.6, calls
+    assert sum(calls[-4:]) / 4 > 0.85 and sum(rewards[-4:]) / 4 > 0.85, (calls, rewards)
