@@ -48,7 +48,7 @@ __all__ = ["CellResult", "LocalPythonSession", "PythonSession", "ReplayPythonSes
 
 KERNEL = (Path(__file__).with_name("session_kernel.py")).read_text(encoding="utf-8")
 REPLY = ".r1-session-reply"
-GRACE_S = 2.0  # a cell past its wall budget by this much is not coming back: kill the session
+GRACE_S = 5.0  # a cell past its wall budget by this much is not coming back: kill the session
 START_S = 20.0  # building a sandbox and starting the interpreter
 
 Status = Literal["ok", "error", "timeout", "died", "sandbox_error"]
