@@ -62,7 +62,7 @@ def test_prompts_name_the_function_and_a_reference_answer_fits_the_completion_le
     tok = AutoTokenizer.from_pretrained(build_tiny_model(tmp_path / "tiny"))
     limit = _cpu_defaults().max_completion_length
     for row in rows:
-        assert f"def {row['id']}(" in row["prompt"] and "single ```python code block" in row["prompt"]
+        assert f"def {row['id']}(" in row["prompt"] and "one ```python code block" in row["prompt"]
         # the tiny byte-level tokenizer splits code finer than SmolLM2's, so this bound is conservative
         assert len(tok(row["reference_solution"]).input_ids) <= limit, row["id"]
     demos = {r["id"] for r in load_dataset_named(COLD_START_DATA)}

@@ -64,12 +64,9 @@ def solution_language(problem: Problem) -> str:
 def _instructions(problem: Problem) -> str:
     lines = ["", "## Your task", ""]
     if solution_language(problem) == "python":
-        lines.append(
-            "Write the function in Python 3. Do not read input and do not print: the grader calls your "
-            "function on each test and prints what it returns. Give the function in a single ```python "
-            "code block."
-        )
-        return "\n".join(lines)
+        # short on purpose: every prompt token is in every forward and backward pass of GRPO
+        return ("\nAnswer with the function alone in one ```python code block; the grader calls it "
+                "(no input, no print).")
     if problem.headers:
         header = problem.headers[0]
         lines.append(
