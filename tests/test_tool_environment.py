@@ -136,30 +136,6 @@ def _r1(tmp, *args, timeout=600, env_extra=None):
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.slow
-def test_train_grpo_with_the_python_environment_logs_and_reports_tool_metrics(tmp_path):
-    from r1_core.tinymodel import build_tiny_model
-
-    model = build_tiny_model(tmp_path / "tiny")
-    out = tmp_path / "run"
-    proc = _r1(tmp_path, "train", "grpo", "--model", model, "--environment", "python",
-               "--environment-options", '{"max_calls": 2, "call_wall_s": 3}', "--reward", "accuracy",
-               "--max-steps", 2, "--output-dir", out, "--use-peft", "false", "--num-generations", 2,
-               "--max-completion-length", 8, "--save-steps", 1000)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "environment python (tools: python)" in proc.stderr
-    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows] == [1, 2]
-    for key in ("tools/calls_per_episode", "tools/errors_per_episode", "tools/time_s_per_episode",
-                "tools/call_frequency", "rewards/accuracy/mean"):
-        assert all(isinstance(r[key], int | float) for r in rows), key
-    assert "environment: python" in (out / "config.yaml").read_text()
-    report = _r1(tmp_path, "report", out, "--json")
-    assert report.returncode == 0, report.stderr
-    assert "tools/calls_per_episode" in json.loads(report.stdout)["metrics"]
-    assert (out / "tools.png").is_file()
-
-
 def test_unknown_environment_is_one_line(tmp_path):
     proc = _r1(tmp_path, "train", "grpo", "--environment", "pyhton", "--model", "/nonexistent")
     assert proc.returncode == 2 and "did you mean 'python'" in proc.stderr, proc.stderr
@@ -210,15 +186,17 @@ def test_trl_runs_scripted_tool_episodes_and_rewards_see_the_tool_output(tmp_pat
     bias = _scripted_model(tmp_path / "scripted")
     (tmp_path / "value_reward.py").write_text(VALUE_REWARD)
     config = {"model_name_or_path": str(tmp_path / "scripted"), "reward_funcs": ["value_reward:tool_value"],
-              "environment": "python", "environment_options": {"max_calls": 4, "call_wall_s": 5},
-              "max_tool_calling_iterations": 2, "generation_kwargs": {"sequence_bias": bias},
-              "max_steps": 2, "use_peft": False, "num_generations": 2, "max_completion_length": 64,
-              "save_steps": 1000}
+              "environment": "python", "max_tool_calling_iterations": 2,
+              "generation_kwargs": {"sequence_bias": bias}, "max_steps": 2, "use_peft": False,
+              "num_generations": 2, "max_completion_length": 64, "save_steps": 1000}
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
     out = tmp_path / "run"
     proc = _r1(tmp_path, "train", "grpo", "--config", tmp_path / "cfg.yaml", "--output-dir", out,
+               "--environment-options", '{"max_calls": 4, "call_wall_s": 5}',
                env_extra={"PYTHONPATH": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "environment python (tools: python)" in proc.stderr
+    assert "max_calls: 4" in (out / "config.yaml").read_text()
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert len(rows) == 2
     for row in rows:
@@ -226,6 +204,10 @@ def test_trl_runs_scripted_tool_episodes_and_rewards_see_the_tool_output(tmp_pat
         assert row["tools/episodes_with_calls"] == 1.0 and row["tools/errors_per_episode"] == 0.0
         assert row["tools/time_s_per_episode"] > 0 and row["tools/call_frequency"] == 2.0
         assert row["rewards/tool_value/mean"] == 1.0  # the reward saw the tool's output
+    report = _r1(tmp_path, "report", out, "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["metrics"]["tools/calls_per_episode"]["last"] == 2.0
+    assert (out / "tools.png").is_file()
 
 
 @pytest.mark.slow
