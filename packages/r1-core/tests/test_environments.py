@@ -109,3 +109,20 @@ def test_module_colon_class_needs_no_packaging(host, tmp_path, monkeypatch):
     env = get_environment("my_env_mod:Echo")
     assert env.name == "Echo" and env.tools == ["echo"]
     sys.modules.pop("my_env_mod", None)
+
+
+def test_close_episodes_closes_live_episodes_and_they_stay_usable(host):
+    closed = []
+
+    class Closable(Probe):
+        def _close(self):
+            closed.append(self)
+
+    from r1_core.environments import EnvironmentFactory
+
+    env = EnvironmentFactory("closable", Closable)
+    a, b = env(), env()
+    env.close_episodes()
+    assert closed == [a, b] or closed == [b, a]
+    a.reset()
+    assert a.hello(name="x") == "hi x"

@@ -23,10 +23,12 @@ builds instrumented episodes (tool calls, errors and time per episode are record
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -195,13 +197,23 @@ class EnvironmentFactory:
         self._build = build
         self._tracker = _Tracker()
         self._classes: dict[type, type] = {}
+        self._episodes: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def __call__(self) -> Any:
         if inspect.isclass(self._build):
-            return self._subclass(self._build)(**self.options)
-        episode = self._build(**self.options)
-        episode.__class__ = self._subclass(type(episode))
+            episode = self._subclass(self._build)(**self.options)
+        else:
+            episode = self._build(**self.options)
+            episode.__class__ = self._subclass(type(episode))
+        with contextlib.suppress(TypeError):  # an episode class with __slots__ cannot be tracked
+            self._episodes.add(episode)
         return episode
+
+    def close_episodes(self) -> None:
+        """Call ``_close()`` on every episode built so far that is still alive (they stay usable:
+        a later ``reset`` starts afresh). Trainers call it once an episode batch is scored."""
+        for episode in list(self._episodes):
+            close_episode(episode)
 
     def _subclass(self, cls: type) -> type:
         sub = self._classes.get(cls)

@@ -10,7 +10,7 @@ leaves to the user:
   SmolLM2 or r1's tiny test model gets r1's Hermes-style ``<tool_call>`` template, and the parser
   that goes with it);
 * the ``tools/*`` metrics per logging step (calls, errors and tool time per episode);
-* the episodes' sessions closed when training ends.
+* the episodes' sessions closed after each step and when training ends.
 """
 
 from __future__ import annotations
@@ -146,6 +146,12 @@ class ToolMetricsCallback:
         if logs is None or "train_runtime" in logs or any(k.startswith("eval_") for k in logs):
             return
         logs.update(summarize_episodes(self.factory.drain()))
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        # TRL scores an episode batch as soon as it is generated: by the end of a step no tool of
+        # it is called again, and idle sessions (sandboxed processes) need not wait for the next
+        # batch's reset
+        self.factory.close_episodes()
 
 
 def tool_metrics_callback(factory: EnvironmentFactory) -> Any:
