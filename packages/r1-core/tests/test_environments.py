@@ -126,3 +126,16 @@ def test_close_episodes_closes_live_episodes_and_they_stay_usable(host):
     assert closed == [a, b] or closed == [b, a]
     a.reset()
     assert a.hello(name="x") == "hi x"
+
+
+def test_a_type_error_inside_an_environment_is_not_an_option_error(host, tmp_path, monkeypatch):
+    (tmp_path / "my_buggy_env.py").write_text(
+        "class Buggy:\n    def __init__(self, size: int = 1):\n        len(size)\n\n"
+        "    def reset(self, **row):\n        pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(TypeError, match="has no len"):
+        get_environment("my_buggy_env:Buggy", size=2)
+    with pytest.raises(ConfigError, match="unexpected keyword argument 'sise'") as bad:
+        get_environment("my_buggy_env:Buggy", sise=2)
+    assert "size" in bad.value.hint
+    sys.modules.pop("my_buggy_env", None)

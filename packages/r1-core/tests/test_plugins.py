@@ -169,3 +169,109 @@ def test_import_r1_core_does_not_import_torch():
             "print(sorted(m for m in ('torch', 'trl', 'transformers', 'datasets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_only_a_signature_mismatch_is_an_option_error(r1_register):
+    """A TypeError raised inside a factory is a bug there: it propagates, even when it says
+    "argument"; an option the factory does not take is the one-line error naming what it takes."""
+    from r1_core import ConfigError, factory
+
+    @factory
+    def buggy(scale: float = 1.0):
+        return len(scale)  # TypeError: object of type 'float' has no len() ... argument
+
+    @factory
+    def needs_arg(scale: float):
+        def inner(x):
+            return x
+        return inner(x=1, y=2)  # TypeError: got an unexpected keyword argument 'y'
+
+    r1_register("rewards", "buggy", buggy)
+    r1_register("rewards", "needs_arg", needs_arg)
+    with pytest.raises(TypeError, match="len"):
+        get_reward("buggy", scale=2.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'y'"):
+        get_reward("needs_arg", scale=1.0)
+    with pytest.raises(ConfigError, match="missing a required argument") as missing:
+        get_reward("needs_arg")
+    assert "its options are: scale" in missing.value.hint
+    with pytest.raises(ConfigError, match="unexpected keyword argument 'bogus'"):
+        get_reward("buggy", bogus=1)
+
+
+def test_hook_calls_go_through_pluggy_so_monitoring_sees_them(monkeypatch):
+    monkeypatch.delenv("R1_STRICT_PLUGINS", raising=False)
+
+    class Bad:
+        @hookimpl
+        def r1_register_rewards(self, register):
+            raise RuntimeError("bad hook")
+
+    class Good:
+        @hookimpl
+        def r1_register_rewards(self, register):
+            register("fine", print)
+
+        @hookimpl
+        def r1_register_commands(self, cli):
+            pass
+
+    host = PluginHost(entry_points=False)
+    host.add_plugin(Bad(), name="bad")
+    host.add_plugin(Good(), name="good")
+    seen: list[tuple[str, list[str]]] = []
+    undo = host.pm.add_hookcall_monitoring(
+        lambda hook, impls, kwargs: seen.append((hook, [i.plugin_name for i in impls])),
+        lambda outcome, hook, impls, kwargs: None)
+    traced: list[str] = []
+    host.pm.trace.root.setwriter(traced.append)
+    undo_tracing = host.pm.enable_tracing()
+    try:
+        with use_host(host):
+            assert get_reward("fine").__name__ == "fine"
+            host.register_commands(object())
+    finally:
+        undo()
+        undo_tracing()
+    # one call per plugin, each reaching that plugin only: a broken one stays isolated
+    assert ("r1_register_rewards", ["bad"]) in seen and ("r1_register_rewards", ["good"]) in seen
+    assert ("r1_register_commands", ["good"]) in seen
+    assert any("r1_register_rewards" in line for line in traced)
+    assert host.plugins["bad"].status == "failed" and host.plugins["good"].status == "active"
+
+
+def test_first_use_of_a_fresh_host_is_thread_safe():
+    """Many threads calling get_reward at once on a fresh host: every one finds the reward,
+    and the registration hooks ran exactly once."""
+    import threading
+    import time
+
+    calls = []
+
+    class Slow:
+        @hookimpl
+        def r1_register_rewards(self, register):
+            calls.append(1)
+            time.sleep(0.05)  # widen the window in which another thread could see a half-filled host
+            register("slow", print)
+
+    host = PluginHost(entry_points=False)
+    host.add_plugin(Slow(), name="slow")
+    barrier = threading.Barrier(16)
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        barrier.wait()
+        try:
+            assert get_reward("slow").__name__ == "slow"
+        except BaseException as exc:
+            errors.append(exc)
+
+    with use_host(host):
+        threads = [threading.Thread(target=use) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert len(calls) == 1

@@ -46,14 +46,29 @@ def _is_factory(obj: Any) -> bool:
     return inspect.isclass(obj) or bool(getattr(obj, "r1_factory", False))
 
 
+def _check_options(kind: str, name: str, build: Any, options: dict[str, Any]) -> None:
+    """Raise a one-line :class:`ConfigError` when ``build(**options)`` cannot bind its signature.
+
+    Only the call itself is judged: a TypeError raised inside the factory is a bug there and
+    propagates with its traceback.
+    """
+    try:
+        signature = inspect.signature(build)
+    except (TypeError, ValueError):  # no introspectable signature: the call decides
+        return
+    try:
+        signature.bind(**options)
+    except TypeError as exc:
+        names = [p.name for p in signature.parameters.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        accepted = f"its options are: {', '.join(names)}" if names else "it takes no options"
+        raise ConfigError(f"{kind} {name!r}: {exc}", f"check the option names ({accepted})") from None
+
+
 def _build(kind: str, name: str, obj: Any, config: dict[str, Any]) -> Any:
     if _is_factory(obj):
-        try:
-            return obj(**config)
-        except TypeError as exc:
-            if config and "argument" in str(exc):
-                raise ConfigError(f"{kind} {name!r}: {exc}", "check the option names") from None
-            raise
+        _check_options(kind, name, obj, config)
+        return obj(**config)
     if config:
         raise ConfigError(f"{kind} {name!r} takes no options (got {', '.join(config)})",
                           "remove them")
@@ -138,13 +153,9 @@ def get_environment(name: str, **options: Any) -> EnvironmentFactory:
     else:
         entry = get_host().registry("environments").entry(name)
         label, obj = entry.name, entry.obj
+    _check_options("environment", label, obj, options)
     env = EnvironmentFactory(label, obj, options)
-    try:
-        probe = env()
-    except TypeError as exc:
-        if "argument" in str(exc):
-            raise ConfigError(f"environment {label!r}: {exc}", "check the option names") from None
-        raise
+    probe = env()
     close_episode(probe)
     env.drain()
     return env

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -87,15 +88,27 @@ class PluginHost:
         self.plugins: dict[str, PluginInfo] = {}
         self.registries: dict[str, Registry[Any]] = {k: Registry(k) for k in KINDS}
         self._discovered = False
+        self._loaded = False
         self._filled = False
+        # Façades may be called from many threads at once (reward workers, data loaders): the
+        # first use loads plugins and fills the registries exactly once, under this lock.
+        self._lock = threading.RLock()
 
     # -- discovery -------------------------------------------------------------------------
     def discover(self) -> None:
-        if self._discovered:
+        if self._loaded:
             return
-        self._discovered = True
-        if not self.use_entry_points:
-            return
+        with self._lock:  # other threads wait here until loading is over
+            if self._discovered:  # done, or a plugin being imported by this thread calls back
+                return
+            self._discovered = True
+            try:
+                if self.use_entry_points:
+                    self._load_entry_points()
+            finally:
+                self._loaded = True
+
+    def _load_entry_points(self) -> None:
         blocked = _env_list("R1_DISABLE_PLUGINS") or set()
         allowed = _env_list("R1_LOAD_PLUGINS")
         for ep in sorted(metadata.entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
@@ -124,17 +137,19 @@ class PluginHost:
                    *, distribution: str | None = None, version: str | None = None) -> str:
         """Register an in-process plugin (a module or an object with hook functions)."""
         name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
-        self.pm.register(plugin, name=name)
-        self.plugins[name] = PluginInfo(name=name, distribution=distribution, version=version,
-                                        module=getattr(plugin, "__name__", ""), builtin=True)
-        self.plugins[name].hooks = self._hooks_of(name)
-        self._filled = False
+        with self._lock:
+            self.pm.register(plugin, name=name)
+            self.plugins[name] = PluginInfo(name=name, distribution=distribution, version=version,
+                                            module=getattr(plugin, "__name__", ""), builtin=True)
+            self.plugins[name].hooks = self._hooks_of(name)
+            self._filled = False
         return name
 
     def remove_plugin(self, name: str) -> None:
-        self.pm.unregister(name=name)
-        self.plugins.pop(name, None)
-        self._filled = False
+        with self._lock:
+            self.pm.unregister(name=name)
+            self.plugins.pop(name, None)
+            self._filled = False
 
     def _hooks_of(self, name: str) -> list[str]:
         plugin = self.pm.get_plugin(name)
@@ -162,20 +177,30 @@ class PluginHost:
         self.discover()
         if self._filled:
             return
-        self.registries = {k: Registry(k) for k in KINDS}
-        for info in self.plugins.values():
-            info.provides = {}
-        for kind in KINDS:
-            caller = getattr(self.pm.hook, f"r1_register_{kind}")
-            for impl in reversed(caller.get_hookimpls()):  # registration order
-                self._call_register(kind, impl)
-        self._filled = True
+        with self._lock:
+            if self._filled:
+                return
+            registries: dict[str, Registry[Any]] = {k: Registry(k) for k in KINDS}
+            for info in self.plugins.values():
+                info.provides = {}
+            for kind in KINDS:
+                caller = getattr(self.pm.hook, f"r1_register_{kind}")
+                for impl in reversed(caller.get_hookimpls()):  # registration order
+                    self._call_register(kind, impl, registries[kind])
+            self.registries = registries  # readers see the old set or the whole new one
+            self._filled = True
 
-    def _call_register(self, kind: str, impl: pluggy.HookImpl) -> None:
+    def _plugin_hook(self, hook_name: str, plugin_name: str) -> Any:
+        """A caller of ``hook_name`` that reaches one plugin only, through pluggy's hook machinery
+        (so ``pm.add_hookcall_monitoring`` / ``pm.enable_tracing`` see every call), while a failing
+        plugin stays isolated from the others."""
+        others = [p for name, p in self.pm.list_name_plugin() if name != plugin_name]
+        return self.pm.subset_hook_caller(hook_name, others)
+
+    def _call_register(self, kind: str, impl: pluggy.HookImpl, registry: Registry[Any]) -> None:
         info = self.plugins.get(impl.plugin_name)
         if info is not None and info.status != "active":
             return
-        registry = self.registries[kind]
         provider = self._provider(impl.plugin_name)
 
         def register(name: str, obj: Any, *, description: str = "", aliases: Any = ()) -> None:
@@ -184,9 +209,8 @@ class PluginHost:
             if info is not None:
                 info.provides.setdefault(kind, []).append(name)
 
-        kwargs = {"register": register} if "register" in impl.argnames else {}
         try:
-            impl.function(**kwargs)
+            self._plugin_hook(f"r1_register_{kind}", impl.plugin_name)(register=register)
         except DuplicateNameError:
             raise
         except Exception as exc:
@@ -205,7 +229,7 @@ class PluginHost:
             if info is not None and info.status != "active":
                 continue
             try:
-                impl.function(**({"cli": cli} if "cli" in impl.argnames else {}))
+                self._plugin_hook("r1_register_commands", impl.plugin_name)(cli=cli)
             except Exception as exc:
                 if info is None:
                     raise
@@ -217,14 +241,19 @@ class PluginHost:
 
 
 _host: PluginHost | None = None
+_host_lock = threading.Lock()
 
 
 def get_host() -> PluginHost:
-    """The process-wide host, built on first use."""
+    """The process-wide host, built on first use (once, whichever thread gets there first)."""
     global _host
-    if _host is None:
-        _host = PluginHost()
-    return _host
+    host = _host
+    if host is None:
+        with _host_lock:
+            if _host is None:
+                _host = PluginHost()
+            host = _host
+    return host
 
 
 def reset() -> None:

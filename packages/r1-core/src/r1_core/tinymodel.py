@@ -9,17 +9,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from r1_core.training.chat_template import CHAT_TEMPLATE
+
 __all__ = ["CHAT_TEMPLATE", "SPECIAL_TOKENS", "build_tiny_model"]
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>",
                   "<answer>", "</answer>"]
-
-CHAT_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
 
 
 def _corpus(seed: int) -> list[str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from r1_core.errors import ConfigError, MissingExtraError
 from r1_core.files import atomic_write_json
-from r1_core.tinymodel import CHAT_TEMPLATE
+from r1_core.training.chat_template import CHAT_TEMPLATE
 
 if TYPE_CHECKING:
     from r1_core.training.config import RunOptions
