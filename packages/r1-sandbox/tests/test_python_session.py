@@ -216,3 +216,11 @@ def test_a_sandbox_that_cannot_start_is_a_system_error_not_the_models(sandbox):
     assert isinstance(out, ToolSystemError) and "could not start" in out
     [stats] = env.drain()
     assert (stats.errors, stats.system_errors) == (0, 1)
+
+
+def test_unknown_python_environment_option_is_a_config_error():
+    from r1_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="max_call") as exc:
+        get_environment("python", max_call=3)
+    assert "max_calls" in exc.value.hint

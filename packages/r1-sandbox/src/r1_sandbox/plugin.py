@@ -44,7 +44,7 @@ def r1_register_sandboxes(register: Register) -> None:
 @factory
 def _python_environment(**options: Any) -> Any:
     from r1_sandbox.python_env import PythonEnvironment
-    return PythonEnvironment(**options)
+    return PythonEnvironment.from_options(options)
 
 
 @hookimpl

@@ -63,6 +63,20 @@ class PythonEnvironment:
         self.calls = 0
         self.time_used_s = 0.0
 
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> PythonEnvironment:
+        """Build from user options (``--environment-options``): an unknown name is a one-line error."""
+        import inspect
+
+        known = [n for n in inspect.signature(cls).parameters]
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            from r1_core.errors import ConfigError
+
+            raise ConfigError(f"python environment: unknown option(s) {', '.join(unknown)}",
+                              f"its options are: {', '.join(known)}")
+        return cls(**options)
+
     def reset(self, **row: Any) -> str | None:
         """Start a new episode: the previous one's session (and all its variables) is gone."""
         self._close()
