@@ -6,7 +6,7 @@ import json
 
 import pytest
 from r1_core import DataError, ExecRequest, ExecResult, Verdict, get_reward
-from r1_rewards.calling import call_reward
+from r1_core.reward_call import call_reward
 from r1_rewards.code import output_matches
 
 ADD = {"language": "python", "test_cases": [

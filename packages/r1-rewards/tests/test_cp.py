@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from r1_core import DataError, get_reward
+from r1_core.reward_call import call_reward
 from r1_cp import dataset_rows
-from r1_rewards.calling import call_reward
 
 pytestmark = pytest.mark.timeout(300)
 

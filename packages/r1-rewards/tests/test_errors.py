@@ -6,9 +6,9 @@ import logging
 
 import pytest
 from r1_core import ExecResult, Verdict, get_reward
+from r1_core.reward_call import call_reward
 from r1_cp import dataset_rows
 from r1_rewards import accuracy as accuracy_module
-from r1_rewards.calling import call_reward
 from r1_rewards.math_verifier import MathVerifier
 
 

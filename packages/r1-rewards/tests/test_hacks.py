@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from r1_core import get_reward
-from r1_rewards.calling import call_reward
+from r1_core.reward_call import call_reward
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -42,6 +42,7 @@ from r1_core.protocols import (
     Trainer,
     Verdict,
 )
+from r1_core.reward_call import call_reward
 
 __version__ = "0.1.0"
 
@@ -70,6 +71,7 @@ __all__ = [
     "UnknownNameError",
     "Verdict",
     "__version__",
+    "call_reward",
     "factory",
     "get_benchmark",
     "get_environment",

@@ -11,7 +11,6 @@ Contract checks, usable from any test suite:
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 from r1_core.hookspecs import hookimpl
 from r1_core.plugins import PluginHost, use_host
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
+from r1_core.reward_call import wait_for
 
 __all__ = ["check_reward_contract", "check_sandbox_contract", "r1_host", "r1_register"]
 
@@ -47,17 +47,6 @@ def r1_register(r1_host: PluginHost) -> Callable[..., None]:
     return register
 
 
-def _call(fn: Callable[..., Any], **kwargs: Any) -> Any:
-    out = fn(**kwargs)
-    if inspect.isawaitable(out):
-        out = asyncio.run(_await(out))
-    return out
-
-
-async def _await(aw: Any) -> Any:
-    return await aw
-
-
 def check_reward_contract(fn: Callable[..., Any], *, name: str | None = None,
                           columns: dict[str, list[Any]] | None = None) -> None:
     """Assert ``fn`` follows TRL's reward protocol (keywords, list out, floats or None).
@@ -74,8 +63,8 @@ def check_reward_contract(fn: Callable[..., Any], *, name: str | None = None,
     ):
         prompts: list[Any] = ["q1", "q2"] if isinstance(completions[0], str) else [
             [{"role": "user", "content": "q1"}], [{"role": "user", "content": "q2"}]]
-        out = _call(fn, prompts=prompts, completions=completions, completion_ids=[[1], [2]],
-                    trainer_state=None, **cols, unrelated_column=["x", "y"])
+        out = wait_for(fn(prompts=prompts, completions=completions, completion_ids=[[1], [2]],
+                          trainer_state=None, **cols, unrelated_column=["x", "y"]))
         assert isinstance(out, list), f"reward returned {type(out).__name__}, not list"
         assert len(out) == len(completions), "one value per completion"
         for v in out:

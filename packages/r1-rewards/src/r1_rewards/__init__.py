@@ -4,7 +4,8 @@ Get them by name with ``r1_core.get_reward`` (``docs/rewards.md`` lists them). T
 exports the pieces a library user may want directly.
 """
 
-from r1_rewards.calling import call_reward
+from r1_core.reward_call import call_reward
+
 from r1_rewards.math_verifier import MathVerifier
 from r1_rewards.stats import reward_stats
 

@@ -10,8 +10,8 @@ import typer
 from r1_core.api import get_reward
 from r1_core.cli.app import command_group, console, print_json
 from r1_core.errors import ConfigError
+from r1_core.reward_call import call_reward
 
-from r1_rewards.calling import call_reward
 from r1_rewards.doctor import check_reward
 from r1_rewards.rows import read_rows, reward_kwargs
 

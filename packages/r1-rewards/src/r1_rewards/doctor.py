@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from r1_core.errors import DataError
+from r1_core.reward_call import call_reward
 
-from r1_rewards.calling import call_reward
 from r1_rewards.code_extract import canonical_language
 from r1_rewards.completions import completion_text
 from r1_rewards.prefill import prompt_prefills_think

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from r1_core.api import get_reward
+from r1_core.reward_call import call_reward
 
 from r1_cli.benchmarks.base import HubBenchmark
 from r1_cli.benchmarks.source import HubSource
-from r1_cli.rewarding import call_reward
 
 __all__ = ["AIME24", "AIME25", "Math500", "MathBenchmark"]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from r1_core.api import get_reward
 from r1_core.errors import ConfigError, R1Error
+from r1_core.reward_call import call_reward
 
 from r1_cli.generation import Generator, SamplingParams
-from r1_cli.rewarding import call_reward
 
 __all__ = ["filter_by_pass_rate", "pass_rates"]
 

@@ -1,0 +1,15 @@
+"""Each shared concept has one implementation that every package uses (issue 16, finding 3)."""
+
+import r1_core.reward_call
+
+
+def test_every_package_calls_rewards_through_r1_core():
+    import r1_cli.benchmarks.math
+    import r1_cli.data.pass_rate
+    import r1_rewards
+    import r1_rewards.cli
+    import r1_rewards.doctor
+
+    for module in (r1_rewards, r1_rewards.cli, r1_rewards.doctor, r1_cli.data.pass_rate,
+                   r1_cli.benchmarks.math):
+        assert module.call_reward is r1_core.reward_call.call_reward, module.__name__
