@@ -76,6 +76,7 @@ def register_local_commands(group: typer.Typer) -> None:
         report = probe(config, fresh=True)
         data = report.to_dict()
         data["speed"] = _speed_layers(config, report)
+        data["precompiled_header"] = _precompiled_header(config, report)
         data["without_root"] = rootless_advice(report)
         if json_out:
             print_json(data)
@@ -91,6 +92,8 @@ def register_local_commands(group: typer.Typer) -> None:
             console.print("speed:", markup=False)
             for name, status in data["speed"].items():
                 console.print(f"  {name:<18} {status}", markup=False)
+            console.print(f"  {'precompiled_header':<18} {_describe_pch(data['precompiled_header'])}",
+                          markup=False)
             _print_without_root(data["without_root"])
             best = data["best_tier"]
             console.print(f"best tier: {best or 'none'}" + ("" if best == "strict" else
@@ -114,6 +117,46 @@ def _print_without_root(advice: dict[str, object]) -> None:
         console.print(f"  not bounded: {advice['gaps']}", markup=False)
     for line in advice["for_more"]:  # type: ignore[attr-defined]
         console.print(f"  for more: {line}", markup=False)
+
+
+def _precompiled_header(config: LocalSandboxConfig, report: ProbeReport) -> dict[str, object]:
+    """The precompiled bits/stdc++.h of the default C++ flags: built now if it never was (inside
+    the sandbox, once per machine), then its recorded state: built (path, size, uid that wrote it)
+    or failed (reason). Other flag sets' headers are counted."""
+    import warnings
+
+    from r1_sandbox.languages import LANGUAGES
+    from r1_sandbox.pch import read_states
+
+    flags = list(LANGUAGES["cpp"].default_flags)
+    if not config.precompiled_header:
+        return {"state": "off", "reason": "precompiled_header=False", "flags": flags}
+    if report.best is None:
+        return {"state": "not built", "reason": "no isolation tier to build it in", "flags": flags}
+    from r1_sandbox.local import LocalSandbox
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tier is reported above
+            with LocalSandbox(config.model_copy(update={"allow_weak": True, "max_workers": 1})) as sandbox:
+                state = sandbox.precompiled_header() or {"state": "not built", "reason": "unknown"}
+                others = [s for s in read_states(sandbox.headers.root)
+                          if s.get("state") == "built" and not s.get("default_flags")]
+    except (SandboxError, OSError) as exc:
+        return {"state": "not built", "reason": str(exc), "flags": flags}
+    return {**state, "other_flag_sets_built": len(others)}
+
+
+def _describe_pch(state: dict[str, object]) -> str:
+    flags = " ".join(map(str, state.get("flags") or ()))
+    if state.get("state") == "built":
+        size = int(state.get("size") or 0) / 2**20  # type: ignore[call-overload]
+        uid = state.get("built_by_uid")
+        return (f"built for {flags}: {state.get('path')} ({size:.0f} MiB, written by uid {uid} inside "
+                f"the sandbox in {state.get('seconds')} s; {state.get('other_flag_sets_built', 0)} other "
+                "flag sets built)")
+    return (f"{str(state.get('state')).upper()} for {flags}: {state.get('reason')} — C++ sources "
+            "including bits/stdc++.h compile ~3x slower (docs/sandbox.md, \"Precompiled header\")")
 
 
 def _speed_layers(config: LocalSandboxConfig, report: ProbeReport) -> dict[str, str]:

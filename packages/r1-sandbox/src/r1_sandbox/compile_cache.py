@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -78,7 +79,9 @@ class CompileCache:
         return None
 
     def store(self, key: str, build: Build, produced: list[Path] | None) -> Build:
-        """Keep a finished build: its produced files go into place atomically (a dir rename)."""
+        """Keep a finished build: its produced files go into place atomically (a dir rename).
+        Only regular files are kept: a link left by the compilation is never followed."""
+        produced = [p for p in produced or [] if _regular(p)]
         with self._guard:
             self.compilations += 1
         if not build.ok or not produced:
@@ -125,3 +128,10 @@ class CompileCache:
             shutil.rmtree(d, ignore_errors=True)  # a run using it keeps its open mount
             removed += 1
         return removed
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False

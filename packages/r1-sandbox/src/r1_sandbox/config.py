@@ -28,8 +28,15 @@ class LocalSandboxConfig(BaseModel):
     tier: TierName = Field("auto", description="isolation tier; auto = the strongest the probe finds")
     allow_weak: bool = Field(False,
                              description="accept a tier weaker than strict (also R1_SANDBOX_ALLOW_WEAK=1)")
-    uid: int = Field(65534, ge=1, description="unprivileged uid programs run as (when started as root)")
+    uid: int = Field(2_000_000_000, ge=1, le=4_000_000_000,
+                     description="first of the unprivileged uids programs run as, when started as root: "
+                                 "each concurrent run gets its own uid of uid … uid+uid_count-1, so "
+                                 "per-user kernel quotas are per run (no /etc/passwd user needs them)")
+    uid_count: int = Field(4096, ge=1, le=1 << 20,
+                           description="size of that uid range (shared by every supervisor process here)")
     gid: int = Field(65534, ge=1, description="gid programs run as (when started as root)")
+    work_inodes: int = Field(16384, ge=64,
+                             description="files + dirs a run's work dir may hold (its own tmpfs, as root)")
     python: str = Field("/usr/bin/python3", description="interpreter for python; must be world-readable")
     cxx: str = Field("/usr/bin/g++", description="C++ compiler")
     cc: str = Field("/usr/bin/gcc", description="C compiler")

@@ -1,33 +1,75 @@
 """The router's core: admission control, bounded concurrency and metrics around any Sandbox.
 
-Kept free of FastAPI so it can be driven directly (tests, benchmarks, other front ends). The unit
-of capacity is one execution, not one HTTP request: a batch of 64 counts 64 against the queue, so
-back-pressure stays global however trainers batch their work (open-r1's routers only bounded
-sandboxes, never the waiting line).
+Kept free of FastAPI so it can be driven directly (tests, benchmarks, other front ends). Capacity
+is counted in executions, not HTTP requests (a batch of 64 counts 64), and in **bytes**: what
+the waiting requests hold (source, stdin, files, args) plus the results finished but not yet
+answered. The default admits several trainer bursts at once (one GRPO step of 16 prompts × 16
+generations × 10 tests is 2,560 programs; open-r1's router clients do not retry a 429, so a
+refused batch becomes a reward of 0): the count bound is :data:`DEFAULT_QUEUE_SIZE` and the
+byte bound (:func:`default_queue_bytes`) is what really protects the machine, so 429 means true
+overload — memory the router would have to hold — not a busy minute.
+
+Flags from a request are checked against the compile-flag allow-list before anything is
+admitted (:class:`InvalidRequestError`, HTTP 422), whatever the provider behind the router.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
 
+from r1_core.errors import SandboxError
 from r1_core.protocols import ExecRequest, ExecResult, Sandbox, Verdict
 
-__all__ = ["BatchTooLargeError", "ExecutionService", "QueueFullError"]
+from r1_sandbox.compile_flags import check_requests
+
+__all__ = ["DEFAULT_QUEUE_SIZE", "BatchTooLargeError", "ExecutionService", "InvalidRequestError",
+           "QueueFullError", "default_queue_bytes", "request_bytes", "result_bytes"]
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 MAX_WAIT_S = 3600.0
+TRAINER_BURST = 16 * 16 * 10  # one GRPO step: 16 prompts x 16 generations x 10 tests
+DEFAULT_QUEUE_SIZE = 16_384  # executions waiting: six such bursts; the byte bound comes first
+REQUEST_OVERHEAD_BYTES = 4096  # per admitted execution: its objects, task and future
+
+
+def default_queue_bytes() -> int:
+    """Bytes of pending requests (and unanswered results) a router holds at most by default: an
+    eighth of this machine's memory, between 64 MiB and 1 GiB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (OSError, ValueError):
+        total = 8 << 30
+    return max(64 << 20, min(1 << 30, total // 8))
+
+
+def request_bytes(request: ExecRequest) -> int:
+    """What a waiting request holds (characters of its texts, plus a fixed overhead)."""
+    return (REQUEST_OVERHEAD_BYTES + len(request.source) + len(request.stdin)
+            + sum(len(k) + len(v) for k, v in request.files.items()) + sum(map(len, request.args))
+            + sum(map(len, request.read_files)) + sum(map(len, request.compile_flags or ())))
+
+
+def result_bytes(result: ExecResult) -> int:
+    """What a finished result holds until its batch is answered."""
+    return (len(result.stdout) + len(result.stderr) + len(result.compile_output) + len(result.message)
+            + sum(len(k) + len(v) for k, v in result.files.items()))
 
 
 class QueueFullError(Exception):
-    """The batch does not fit in the free queue slots now (HTTP 429)."""
+    """The batch does not fit in the free queue now, by count or bytes (HTTP 429)."""
 
 
 class BatchTooLargeError(Exception):
     """The batch is larger than the whole capacity and could never be admitted (HTTP 413)."""
+
+
+class InvalidRequestError(Exception):
+    """A request the router refuses to run at all, e.g. a compile flag off the allow-list (HTTP 422)."""
 
 
 class _Histogram:
@@ -52,20 +94,26 @@ class ExecutionService:
         sandbox: any provider implementing :class:`r1_core.Sandbox`.
         max_concurrency: executions running at the same time (a provider with an ``in_flight_limit``,
             like the local sandbox, bounds its programs itself and gets that many calls at once).
-        queue_size: executions admitted but waiting for a slot; beyond that, batches are refused.
+        queue_size: executions admitted but waiting for a slot (default :data:`DEFAULT_QUEUE_SIZE`).
+        queue_bytes: bytes the admitted requests and their unanswered results may hold (default
+            :func:`default_queue_bytes`); beyond either bound, batches are refused (429).
         grace_s: added to each request's wall limit to bound the provider call (compilation,
             provider start-up); a provider that overruns it yields ``SE``, never a hang.
     """
 
-    def __init__(self, sandbox: Sandbox, *, max_concurrency: int, queue_size: int,
-                 grace_s: float = 30.0) -> None:
-        if max_concurrency < 1 or queue_size < 0:
-            raise ValueError("max_concurrency must be >= 1 and queue_size >= 0")
+    def __init__(self, sandbox: Sandbox, *, max_concurrency: int, queue_size: int | None = None,
+                 queue_bytes: int | None = None, grace_s: float = 30.0) -> None:
+        queue_size = DEFAULT_QUEUE_SIZE if queue_size is None else queue_size
+        queue_bytes = default_queue_bytes() if queue_bytes is None else queue_bytes
+        if max_concurrency < 1 or queue_size < 0 or queue_bytes < 1:
+            raise ValueError("max_concurrency must be >= 1, queue_size >= 0 and queue_bytes >= 1")
         self.sandbox = sandbox
         self.max_concurrency = max_concurrency
         self.queue_size = queue_size
+        self.queue_bytes = queue_bytes
         self.grace_s = grace_s
         self.pending = 0  # admitted and not finished (running + waiting)
+        self.pending_bytes = 0  # held by admitted requests and by their results not yet answered
         self.running = 0
         self.rejected = 0
         self.verdicts: Counter[str] = Counter()
@@ -94,23 +142,51 @@ class ExecutionService:
     def tier(self) -> str:
         return str(getattr(self.sandbox, "tier", "") or "")
 
-    def admit(self, n: int) -> None:
-        """Reserve ``n`` slots or raise; admission is all-or-nothing so a batch never half-runs."""
-        if n > self.capacity:
+    def admit(self, n: int, nbytes: int = 0) -> None:
+        """Reserve ``n`` executions holding ``nbytes`` or raise; admission is all-or-nothing so a
+        batch never half-runs."""
+        if n > self.capacity or nbytes > self.queue_bytes:
             self.rejected += 1
-            raise BatchTooLargeError(f"batch of {n} exceeds this router's capacity of {self.capacity}; "
-                                     "split it (GET /health reports capacity)")
-        if self.pending + n > self.capacity:
+            raise BatchTooLargeError(
+                f"batch of {n} executions ({nbytes / 2**20:.1f} MiB) exceeds this router's capacity of "
+                f"{self.capacity} executions and {self.queue_bytes / 2**20:.0f} MiB; split it "
+                "(GET /health reports capacity and queue_bytes)")
+        if self.pending + n > self.capacity or self.pending_bytes + nbytes > self.queue_bytes:
             self.rejected += 1
-            raise QueueFullError(f"queue full: {self.pending} pending, capacity {self.capacity}")
+            raise QueueFullError(f"queue full: {self.pending} executions pending (capacity "
+                                 f"{self.capacity}), {self.pending_bytes / 2**20:.1f} of "
+                                 f"{self.queue_bytes / 2**20:.0f} MiB held")
         self.pending += n
+        self.pending_bytes += nbytes
+
+    def validate(self, requests: Sequence[ExecRequest]) -> None:
+        """Refuse requests that must not run anywhere (compile flags off the allow-list)."""
+        try:
+            check_requests(requests)
+        except SandboxError as exc:
+            self.rejected += 1
+            raise InvalidRequestError(str(exc)) from None
+
+    def submit(self, requests: Sequence[ExecRequest]) -> asyncio.Task[list[ExecResult]]:
+        """Validate and admit a batch now (raising if it is refused), then run it in a task."""
+        self.validate(requests)
+        sizes = [request_bytes(r) for r in requests]
+        self.admit(len(requests), sum(sizes))
+        return asyncio.ensure_future(self._run_batch(requests, sizes))
 
     async def execute(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
         """Admit and run a batch; results come back in request order."""
-        self.admit(len(requests))
-        return list(await asyncio.gather(*(self._run_admitted(r) for r in requests)))
+        return await self.submit(requests)
 
-    async def _run_admitted(self, request: ExecRequest) -> ExecResult:
+    async def _run_batch(self, requests: Sequence[ExecRequest], sizes: list[int]) -> list[ExecResult]:
+        held = [0]  # results finished and waiting for the rest of their batch
+        try:
+            return list(await asyncio.gather(*(self._run_admitted(r, n, held) for r, n in zip(
+                requests, sizes, strict=True))))
+        finally:
+            self.pending_bytes -= held[0]
+
+    async def _run_admitted(self, request: ExecRequest, nbytes: int, held: list[int]) -> ExecResult:
         start = time.perf_counter()
         try:
             async with self._slots:
@@ -121,6 +197,10 @@ class ExecutionService:
                     self.running -= 1
         finally:
             self.pending -= 1
+            self.pending_bytes -= nbytes
+        size = result_bytes(result)
+        held[0] += size
+        self.pending_bytes += size
         self.verdicts[str(result.verdict)] += 1
         self.latency.observe(time.perf_counter() - start)
         if result.id is None and request.id is not None:
@@ -161,6 +241,8 @@ class ExecutionService:
             "capacity": self.capacity,
             "max_concurrency": self.max_concurrency,
             "queue_size": self.queue_size,
+            "queue_bytes": self.queue_bytes,
+            "pending_bytes": self.pending_bytes,
             "running": self.running,
             "queue_depth": self.queue_depth,
             "executions_total": sum(self.verdicts.values()),
@@ -186,9 +268,12 @@ class ExecutionService:
             "r1_queue_depth": ("Executions admitted and waiting for a slot.", self.queue_depth),
             "r1_running": ("Executions running now.", self.running),
             "r1_capacity": ("Executions the router admits at once (running + queued).", self.capacity),
+            "r1_pending_bytes": ("Bytes held by admitted requests and unanswered results.",
+                                 self.pending_bytes),
+            "r1_capacity_bytes": ("Bytes the router holds at most before answering 429.", self.queue_bytes),
         }
         for name, (help_text, value) in gauges.items():
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
-        lines += ["# HELP r1_rejected_total Batches refused because the queue was full or too small.",
+        lines += ["# HELP r1_rejected_total Batches refused: queue full or too small, or invalid (422).",
                   "# TYPE r1_rejected_total counter", f"r1_rejected_total {self.rejected}"]
         return "\n".join(lines) + "\n"

@@ -46,7 +46,8 @@ class Language:
     def compile_argv(self, compiler: str, flags: list[str], units: list[str], *, pch: bool) -> list[str]:
         if self.name == "java":
             return [compiler, *flags, "-d", ".", *units]
-        include = [f"-I{PCH_MOUNT}"] if pch else []
+        # -Winvalid-pch: GCC says when it refuses the header (pch.PrecompiledHeaders.observe)
+        include = [f"-I{PCH_MOUNT}", "-Winvalid-pch", "-Wno-error=invalid-pch"] if pch else []
         return [compiler, *flags, *include, "-fmax-errors=5", *_fast_linker(), "-o", "prog", *units,
                 *self.link_flags]
 

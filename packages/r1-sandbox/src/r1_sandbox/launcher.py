@@ -10,10 +10,20 @@ costs ~0.1 ms instead of ~0.4 ms of loader and libc start-up) and only used when
 dir belong to us and nobody else can write them; otherwise the supervisor falls back to
 ``preexec_fn``.
 
-The same binary, called as ``r1-launch --start GOFD PROGRAM ARGS...``, is the first thing executed
-inside the sandbox: it waits for the supervisor's go on ``GOFD`` (so a sandbox can be set up while
-the slot it will run in is still busy), writes the start marker to stderr and execs the program
-(what ``sh -c 'printf MARKER; exec "$@"'`` did, for a tenth of the cost).
+The same binary, called as ``r1-launch --start GOFD STATUSFD PROGRAM ARGS...``, is the first thing
+executed inside the sandbox: it waits for the supervisor's go on ``GOFD`` (so a sandbox can be set
+up while the slot it will run in is still busy), writes the start marker to stderr and starts the
+program (what ``sh -c 'printf MARKER; exec "$@"'`` did, for a tenth of the cost).
+
+**Exit status versus signal.** bubblewrap (and any shell) reports a child killed by signal N as exit
+status 128 + N, so a program calling ``exit(152)`` looked killed by SIGXCPU. With ``STATUSFD`` the
+helper does not exec the program but forks it and waits for it, and writes the raw wait status
+(``"<status>\\n"``) to ``STATUSFD``, which the supervisor reads. Run as the sandbox's pid 1
+(``bwrap --as-pid-1``) it also reaps orphans, nothing inside can signal it (the kernel ignores
+signals sent to a pid namespace's init from inside it, SIGKILL and SIGSTOP included), it is not
+dumpable (nobody can open its fds through ``/proc/1/fd``), and the status fd is close-on-exec, so
+the program never holds it: the status it reports is the kernel's, not the program's word. With
+``STATUSFD`` = -1 it execs the program as before (the rootless tier's reaper reports there).
 """
 
 from __future__ import annotations
@@ -36,8 +46,9 @@ START = "/.r1-start"  # where the helper is bound inside the sandbox
 
 SOURCE = r"""
 /* r1-launch UID GID NEWSESSION NETNSFD NCGROUPS cgroup.procs... NLIMITS (resource soft hard)... -- argv
-   r1-launch --start GOFD argv  (inside the sandbox: wait for a byte on GOFD unless it is -1,
-   write the start marker, exec argv)
+   r1-launch --start GOFD STATUSFD argv  (inside the sandbox: wait for a byte on GOFD unless it is
+   -1, write the start marker, exec argv; with STATUSFD >= 0 fork argv instead, reap every child
+   until argv's process exits, write its raw wait status to STATUSFD, exit)
    Built without the C library on x86-64 (R1_FREESTANDING: raw system calls, no loader, no libc
    start-up — each exec costs ~0.1 ms instead of ~0.4 ms), with it elsewhere. System calls return
    -errno on failure in both builds. */
@@ -46,6 +57,10 @@ typedef unsigned long size_t;
 #define NR_read 0
 #define NR_write 1
 #define NR_close 3
+#define NR_clone 56
+#define NR_wait4 61
+#define NR_fcntl 72
+#define NR_prctl 157
 #define NR_setgroups 116
 #define NR_setresuid 117
 #define NR_setresgid 119
@@ -62,6 +77,10 @@ typedef unsigned long size_t;
 #define EINTR 4
 #define ENOENT 2
 #define EACCES 13
+#define SIGCHLD 17
+#define F_SETFD 2
+#define FD_CLOEXEC 1
+#define PR_SET_DUMPABLE 4
 static long sys4(long n, long a, long b, long c, long d) {
     long r;
     register long r10 __asm__("r10") = d;
@@ -80,6 +99,10 @@ static long sys4(long n, long a, long b, long c, long d) {
 #define k_setresuid(u) sys4(NR_setresuid, u, u, u, 0)
 #define k_execve(path, argv, envp) sys4(NR_execve, (long)(path), (long)(argv), (long)(envp), 0)
 #define k_exit(code) sys4(NR_exit_group, code, 0, 0, 0)
+#define k_fork() sys4(NR_clone, SIGCHLD, 0, 0, 0)
+#define k_wait_any(status) sys4(NR_wait4, -1, (long)(status), 0, 0)
+#define k_cloexec(fd) sys4(NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0)
+#define k_undumpable() sys4(NR_prctl, PR_SET_DUMPABLE, 0, 0, 0)
 static int r1_main(int argc, char **argv, char **envp);
 __attribute__((used)) void r1_cstart(long *sp) {
     int argc = (int)sp[0];
@@ -95,7 +118,9 @@ __asm__(".text\n.global _start\n_start:\n xor %rbp, %rbp\n mov %rsp, %rdi\n and 
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 static long chk(long r) { return r < 0 ? -errno : r; }
 #define k_read(fd, buf, n) chk(read(fd, buf, n))
@@ -110,6 +135,10 @@ static long chk(long r) { return r < 0 ? -errno : r; }
 #define k_setresuid(u) chk(setresuid(u, u, u))
 #define k_execve(path, argv, envp) chk(execve(path, argv, envp))
 #define k_exit(code) _exit(code)
+#define k_fork() chk(fork())
+#define k_wait_any(status) chk(waitpid(-1, status, 0))
+#define k_cloexec(fd) chk(fcntl(fd, F_SETFD, FD_CLOEXEC))
+#define k_undumpable() chk(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 static int r1_main(int argc, char **argv, char **envp);
 int main(int argc, char **argv, char **envp) { return r1_main(argc, argv, envp); }
 #endif
@@ -125,13 +154,16 @@ static long num(const char *s) {  /* a decimal, maybe negative ("-1": none / RLI
     while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
     return sign * v;
 }
+/* the decimal digits of v, written backwards into the end of buf; returns where they start */
+static char *decimal(char *end, unsigned long v) {
+    do *--end = (char)('0' + v % 10), v /= 10; while (v);
+    return end;
+}
 static void fail(const char *what, long err) {
     char digits[24];
-    int i = sizeof digits;
-    digits[--i] = 0;
-    unsigned long e = (unsigned long)(err < 0 ? -err : err);
-    do digits[--i] = (char)('0' + e % 10), e /= 10; while (e && i > 0);
-    put("r1-launch: "); put(what); put(": errno "); put(digits + i); put("\n");
+    digits[23] = 0;
+    put("r1-launch: "); put(what); put(": errno ");
+    put(decimal(digits + 23, (unsigned long)(err < 0 ? -err : err))); put("\n");
     k_exit(127);
 }
 
@@ -162,10 +194,36 @@ static void exec_path(char **argv, char **envp) {
     fail(file, err);
 }
 
+/* fork argv, reap every child until argv's process is gone (as the sandbox's pid 1, orphans come
+   to us), report its raw wait status on fd st, exit as a shell would */
+static int run_child(int st, char **argv, char **envp) {
+    long r;
+    if ((r = k_undumpable()) < 0) fail("prctl", r);  /* nobody opens our fds through /proc */
+    if ((r = k_cloexec(st)) < 0) fail("status fd", r);  /* the program never holds it */
+    long pid = k_fork();
+    if (pid < 0) fail("fork", pid);  /* before the marker: the sandbox's failure, SE */
+    if (pid == 0) {
+        if (k_write(2, MARKER, sizeof MARKER - 1) != (long)(sizeof MARKER - 1)) k_exit(127);
+        exec_path(argv, envp);
+    }
+    int status = 0;
+    for (;;) {
+        int s = 0;
+        long w = k_wait_any(&s);
+        if (w == pid) { status = s; break; }
+        if (w < 0 && w != -EINTR) fail("wait", w);
+    }
+    char line[24];
+    line[23] = '\n';
+    char *start = decimal(line + 23, (unsigned long)(unsigned)status);
+    do r = k_write(st, start, line + 24 - start); while (r == -EINTR);
+    return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+}
+
 static int r1_main(int argc, char **argv, char **envp) {
     int i = 1;
-    if (argc > 3 && same(argv[1], "--start")) {
-        int go = (int)num(argv[2]);
+    if (argc > 4 && same(argv[1], "--start")) {
+        int go = (int)num(argv[2]), st = (int)num(argv[3]);
         if (go >= 0) {  /* the sandbox is set up: wait for the supervisor's go (EOF: it gave up) */
             char byte;
             long n;
@@ -173,8 +231,9 @@ static int r1_main(int argc, char **argv, char **envp) {
             if (n != 1) k_exit(126);
             k_close(go);
         }
+        if (st >= 0) return run_child(st, argv + 4, envp);
         if (k_write(2, MARKER, sizeof MARKER - 1) != (long)(sizeof MARKER - 1)) k_exit(127);
-        exec_path(argv + 3, envp);
+        exec_path(argv + 4, envp);
     }
     if (argc < 8) { put("r1-launch: too few arguments\n"); return 127; }
     long uid = num(argv[i++]), gid = num(argv[i++]), r;
@@ -263,11 +322,14 @@ def launcher_argv(launcher: str, *, uid: int | None, gid: int | None, new_sessio
     return [*argv, "--"]
 
 
-def start_argv(launcher: str | None, argv: Sequence[str], go_fd: int | None = None) -> list[str]:
+def start_argv(launcher: str | None, argv: Sequence[str], go_fd: int | None = None,
+               status_fd: int | None = None) -> list[str]:
     """``argv`` preceded by what writes the start marker: the helper where there is one (``launcher``
-    is its path as the program sees it; it first waits for a byte on ``go_fd`` when given), else a
-    shell."""
+    is its path as the program sees it; it first waits for a byte on ``go_fd`` when given, and with
+    ``status_fd`` forks the program and reports its raw wait status there), else a shell (which
+    cannot tell an exit status 128+N from a death by signal N)."""
     if launcher is not None:
-        return [launcher, "--start", str(-1 if go_fd is None else go_fd), *argv]
+        return [launcher, "--start", str(-1 if go_fd is None else go_fd),
+                str(-1 if status_fd is None else status_fd), *argv]
     marker = "".join(f"\\{b:03o}" for b in MARKER)
     return ["/bin/sh", "-c", f"printf '{marker}' >&2 && exec \"$@\"", "sh", *argv]

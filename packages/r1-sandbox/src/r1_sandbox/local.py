@@ -31,6 +31,7 @@ Semantics other packages rely on:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -38,7 +39,7 @@ import shutil
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,12 @@ from r1_core.errors import ConfigError, SandboxError
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
 from r1_sandbox.compile_cache import Build, CompileCache, compile_key
+from r1_sandbox.compile_flags import check_compile_flags
 from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
 from r1_sandbox.languages import ARTIFACTS, LANGUAGES, PCH_MOUNT, Language, language
 from r1_sandbox.launcher import build_launcher
-from r1_sandbox.pch import PrecompiledHeaders, uses_bits_header
+from r1_sandbox.pch import PchLimits, PrecompiledHeaders, uses_bits_header
 from r1_sandbox.probe import (
     WEAKNESS,
     ProbeReport,
@@ -63,6 +65,7 @@ from r1_sandbox.probe import (
     work_root_for,
 )
 from r1_sandbox.supervise import Outcome, execute
+from r1_sandbox.uids import UidPool, uid_pool
 from r1_sandbox.verdicts import decide
 from r1_sandbox.workdir import WorkDir, check_relative, read_back
 
@@ -108,9 +111,11 @@ class LocalSandbox:
             self.isolation = self._with_launcher(cache)
         self.compile_cache = CompileCache(cache / "bin", max_binaries=self.config.max_cached_binaries,
                                           max_bytes=self.config.max_cache_mb << 20)
-        self.headers = PrecompiledHeaders(cache / "pch", self._owner)
+        self.headers = PrecompiledHeaders(cache / "pch", self._owner,
+                                          default_flags=LANGUAGES["cpp"].default_flags)
         self._pool: ThreadPoolExecutor | None = self._new_pool()
         self._pid = os.getpid()
+        self._uid_pool: UidPool | None = None
 
     def __getstate__(self) -> dict[str, Any]:  # picklable (multiprocessing, accelerate): config only
         return {"config": self.config}
@@ -216,9 +221,24 @@ class LocalSandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _execute(self, argv: list[str], **kwargs: Any) -> Outcome:
+    def _execute(self, argv: list[str], owner: tuple[int, int] | None = None, **kwargs: Any) -> Outcome:
         # only called from pool threads: _executor() already replaced a forked parent's pool and gate
-        return execute(self.isolation, argv, gate=self._gate, **kwargs)
+        iso = self.isolation
+        if owner is not None and iso.uid is not None and owner[0] != iso.uid:  # the run's own uid
+            iso = dataclasses.replace(iso, uid=owner[0], gid=owner[1])
+        return execute(iso, argv, gate=self._gate, **kwargs)
+
+    @contextlib.contextmanager
+    def _run_as(self) -> Iterator[tuple[int, int] | None]:
+        """(uid, gid) of one run: a uid no other run holds meanwhile (uids.py), when we drop to one."""
+        if self._owner is None or self.isolation.uid is None:
+            yield self._owner
+            return
+        pool = self._uid_pool
+        if pool is None:
+            pool = self._uid_pool = uid_pool(self.config.uid, self.config.uid_count)
+        with pool.lease() as uid:
+            yield uid, self._owner[1]
 
     # ------------------------------------------------------------------ one request
     def _validate(self, req: ExecRequest) -> None:
@@ -227,6 +247,7 @@ class LocalSandbox:
                                f"use one of {', '.join(LANGUAGES)}")
         for name in [*req.files, *req.read_files]:
             check_relative(name, "file")
+        check_compile_flags(req.language, req.compile_flags)  # compiler options are code: allow-list
         lang = language(req.language)
         assert lang is not None
         for option in filter(None, (lang.compiler, lang.runner)):
@@ -264,13 +285,15 @@ class LocalSandbox:
         else:
             assert build.binary is not None
             mounts.append(Mount(build.binary, ARTIFACTS))
-        with WorkDir(self.work_root, self._owner) as wd:
+        notes: list[str] = []
+        with self._run_as() as owner, WorkDir(self.work_root, owner, inodes=self.config.work_inodes) as wd:
             wd.populate(files, req.stdin)
             runner = getattr(self.config, lang.runner) if lang.runner else ""
-            out = self._execute(lang.run_argv(runner, req.source, list(req.args)), box=wd.box,
+            out = self._execute(lang.run_argv(runner, req.source, list(req.args)), owner, box=wd.box,
                                 stdin_path=wd.stdin, limits=limits, mounts=mounts, tools=lang.name == "java")
-            produced = read_back(wd.box, req.read_files, req.output_limit_bytes) if out.started else {}
+            produced = read_back(wd.box, req.read_files, req.output_limit_bytes, notes) if out.started else {}
         verdict, message = decide(out, limits)
+        message = "; ".join(filter(None, [message, *notes]))  # read_files that were not regular files
         return ExecResult(
             verdict=verdict, exit_code=out.exit_code, signal=out.signal, cpu_time_s=round(out.cpu_s, 4),
             wall_time_s=round(out.wall_s, 4), peak_memory_bytes=out.peak_memory_bytes,
@@ -323,16 +346,18 @@ class LocalSandbox:
         argv = lang.compile_argv(compiler, flags, units, pch=pch is not None)
         mounts = [Mount(pch, PCH_MOUNT)] if pch is not None else []
         limits = self._compile_limits()
-        with WorkDir(self.work_root, self._owner) as wd:
+        with self._run_as() as owner, WorkDir(self.work_root, owner, inodes=self.config.work_inodes) as wd:
             wd.populate({**code, main: source})
             start = time.monotonic()
-            out = self._execute(argv, box=wd.box, stdin_path=wd.stdin, limits=limits, mounts=mounts)
+            out = self._execute(argv, owner, box=wd.box, stdin_path=wd.stdin, limits=limits, mounts=mounts)
             elapsed = round(time.monotonic() - start, 4)
             text = (out.stdout + out.stderr).decode("utf-8", errors="replace")
             if not out.started:
                 build = Build(ok=False, output=text, time_s=elapsed,
                               system_error=f"sandbox failed while compiling: {out.setup_error}")
                 return self.compile_cache.store(key, build, None)
+            if pch is not None:  # did GCC really use the header? (-Winvalid-pch)
+                text = self.headers.observe(compiler, flags, text)
             verdict, why = decide(out, limits)
             produced = lang.artifacts(wd.box)
             if verdict == Verdict.OK and produced:
@@ -344,10 +369,30 @@ class LocalSandbox:
             output = f"{text}\n{reason}".strip() if reason else text
             return self.compile_cache.store(key, Build(ok=False, output=output or why, time_s=elapsed), None)
 
-    def _build_in_sandbox(self, argv: list[str], box: Path) -> str:
-        limits = self._compile_limits()
-        with WorkDir(self.work_root, self._owner) as wd:
+    def precompiled_header(self, flags: Sequence[str] | None = None) -> dict[str, Any] | None:
+        """Build (if not yet built) the precompiled ``bits/stdc++.h`` for ``flags`` (default: the
+        C++ defaults) and return its recorded state (``r1 sandbox doctor``, benchmarks)."""
+        cpp = LANGUAGES["cpp"]
+        chosen = list(cpp.default_flags if flags is None else flags)
+        check_compile_flags("cpp", chosen)
+        compiler = getattr(self.config, cpp.compiler)
+        self._executor()  # the gate and locks of this process (after a fork)
+        self.headers.get(compiler, chosen, self._build_in_sandbox)
+        return self.headers.state(compiler, chosen)
+
+    def _build_in_sandbox(self, argv: list[str], box: Path, pch: PchLimits) -> str:
+        """A precompiled header's build: in the sandbox, as the sandbox uid, with limits that fit
+        a ~100-130 MiB ``.gch`` (an ordinary compilation may write 64 MiB)."""
+        limits = dataclasses.replace(
+            self._compile_limits(), cpu_s=max(pch.cpu_s, self.config.compile_time_limit_s),
+            wall_s=max(pch.wall_s, self.config.compile_wall_limit_s),
+            memory_bytes=max(pch.memory_mb, self.config.compile_memory_mb) << 20,
+            file_size_bytes=max(pch.file_size_mb, self.config.compile_file_size_mb) << 20)
+        with self._run_as() as owner, WorkDir(self.work_root, owner) as wd:
             wd.populate({})
-            out = self._execute(argv, box=box, stdin_path=wd.stdin, limits=limits)
+            if owner is not None and owner != self._owner:  # the build dir is the run uid's
+                for path in (box, *(p for p in box.iterdir() if p.is_dir() and not p.is_symlink())):
+                    os.chown(path, *owner)
+            out = self._execute(argv, owner, box=box, stdin_path=wd.stdin, limits=limits)
         verdict, why = decide(out, limits)
         return "" if verdict == Verdict.OK else f"{why}: {out.stderr.decode(errors='replace')[-500:]}"

@@ -26,6 +26,8 @@ import httpx
 from r1_core.errors import ConfigError
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
+from r1_sandbox.compile_flags import check_requests
+
 __all__ = ["URLS_ENV", "RouterSandbox"]
 
 URLS_ENV = "R1_ROUTER_URLS"
@@ -56,6 +58,7 @@ class _Router:
     concurrency: int = 1
     healthy: bool = True
     error: str = ""
+    heartbeat_s: float | None = None  # the router streams a byte this often while a batch runs
 
 
 class _Dispatch:
@@ -171,6 +174,7 @@ class RouterSandbox:
     async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:
         if not requests:
             return []
+        check_requests(requests)  # compile flags off the allow-list: SandboxError before sending
         client = self._client()
         await self._refresh_health(client)
         dispatch = _Dispatch(self._routers)
@@ -234,6 +238,9 @@ class RouterSandbox:
             body = resp.json()
             router.capacity = max(1, int(body.get("capacity", router.capacity)))
             router.concurrency = max(1, int(body.get("max_concurrency", router.concurrency)))
+            heartbeat = body.get("heartbeat_s")
+            beating = isinstance(heartbeat, int | float) and heartbeat > 0
+            router.heartbeat_s = float(heartbeat) if beating else None
             router.healthy, router.error = True, ""
         except (httpx.HTTPError, ValueError, TypeError, AttributeError) as exc:
             router.healthy, router.error = False, _describe(exc)
@@ -287,7 +294,11 @@ class RouterSandbox:
         return min(5.0, self.backoff_s * 2 ** max(0, attempt - 1)) * (0.5 + random.random())
 
     def _read_timeout(self, chunk: list[ExecRequest], router: _Router) -> float:
-        # worst case on the router: wait behind a full queue, then run; past that it is hung
+        if router.heartbeat_s is not None:
+            # the router sends a byte every heartbeat while the chunk waits or runs (its queue may
+            # hold thousands of executions): a few missed heartbeats mean it is hung or gone
+            return 3 * router.heartbeat_s + self.grace_s
+        # an older router: worst case, wait behind a full queue, then run; past that it is hung
         longest = max(r.effective_wall_limit_s for r in chunk)
         rounds = router.capacity / router.concurrency + 1
         return min(longest * rounds + self.grace_s, 24 * 3600.0)

@@ -4,6 +4,11 @@ The loop waits on the process's pidfd and its pipes, polls the cgroup's CPU time
 is on CPU summed over every process and thread), enforces the wall limit and the output caps, and
 when the main process exits kills the whole cgroup *before* draining the pipes, so a daemonised
 child holding stdout cannot stall the run.
+
+The main process's exit status comes from the C helper inside the sandbox (its pid 1, see
+launcher.py) through a status pipe: bubblewrap alone would report a death by signal N as exit
+status 128 + N, which a program can also choose. Only without the helper (the shell fallback) or
+when a report is missing is bubblewrap's folded status used.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from r1_sandbox import uids
 from r1_sandbox.cgroup import JANITOR, WARMER, RunCgroup
 from r1_sandbox.isolation import (
     BOX,
@@ -71,6 +77,8 @@ class Outcome:
     stderr: bytes = b""
     killed_for: str | None = None  # cpu | wall | stdout | stderr
     setup_error: str = ""
+    pids_refused: int = 0  # forks/threads the cgroup's process limit refused
+    status_reported: bool = False  # exit_code/signal come from the helper's wait status
 
 
 class _Pipes:
@@ -161,11 +169,14 @@ def _execute_grouped(iso: Isolation, run: _Run, gate: Gate | None) -> Outcome:
         # moment so a run normally returns with its group gone; zombies of a slow reaper go to
         # the janitor
         deadline = time.monotonic() + REMOVE_WAIT_S
+        pause = 0.0002  # the last processes usually need well under a ms: look again soon, then less often
         while not (removed := group.remove()):
             if time.monotonic() > deadline:
                 JANITOR.adopt(group)
+                uids.hold(iso.uid, group.dirs)  # its uid rests until the group is really gone
                 break
-            time.sleep(0.002)
+            time.sleep(pause)
+            pause = min(2 * pause, 0.002)
             group.kill()
         if netns is not None:
             NETNS.release(netns, reusable=removed)
@@ -198,11 +209,16 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
     # the helper also writes the start marker inside: bubblewrap copies it into the sandbox's root
     helper_fd = os.open(iso.launcher, os.O_RDONLY | os.O_CLOEXEC) if iso.bwrap and iso.launcher else None
     reap = ReaperRun(iso.reaper) if iso.bwrap and iso.reaper else None  # rootless tier only
+    # the helper, as the sandbox's pid 1, reports the program's true wait status here (the
+    # rootless tier's reaper does that there; without bwrap wait4 on the helper already is exact)
+    status = _StatusPipe() if helper_fd is not None and reap is None else None
     slot = _Slot(gate)
     try:
         cmd, env, cwd, setup = _command(iso, group, run, seccomp_fd=seccomp_fd, go_fd=go_r,
-                                        helper_fd=helper_fd, reap=reap)
+                                        helper_fd=helper_fd, reap=reap,
+                                        status_fd=status.write_fd if status else None)
         pass_fds = [fd for fd in (seccomp_fd, run.netns_fd, go_r, helper_fd) if fd is not None]
+        pass_fds += [status.write_fd] if status else []
         pass_fds += reap.pass_fds if reap else []
         with open(run.stdin_path, "rb") as stdin:
             if go_w is None:
@@ -216,13 +232,15 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
         _give_pipes(proc, iso)
         if reap is not None:
             reap.started()
+        if status is not None:
+            status.started()
         if go_r is not None and go_w is not None:
             os.close(go_r)
             go_r = None
             slot.take()
             with contextlib.suppress(OSError):  # the sandbox died while setting up: _watch sees it
                 os.write(go_w, b"g")
-        out = _watch(proc, group, iso, time.monotonic(), run.limits, slot)
+        out = _watch(proc, group, iso, time.monotonic(), run.limits, slot, status)
         if reap is not None:
             reap.apply(out, cgroup_cpu=group is not None,
                        cgroup_memory=group is not None and group.bounds_memory)
@@ -231,6 +249,8 @@ def _execute(iso: Isolation, group: RunCgroup | None, run: _Run, gate: Gate | No
         slot.give_back()
         if reap is not None:
             reap.close()
+        if status is not None:
+            status.close()
         for fd in (seccomp_fd, go_r, go_w, helper_fd):
             if fd is not None:
                 os.close(fd)
@@ -255,7 +275,8 @@ def _seccomp_fd(bpf: bytes) -> int:
 
 
 def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: int | None,
-             go_fd: int | None, helper_fd: int | None, reap: ReaperRun | None = None
+             go_fd: int | None, helper_fd: int | None, reap: ReaperRun | None = None,
+             status_fd: int | None = None
              ) -> tuple[list[str], dict[str, str], str, Callable[[], None] | None]:
     """Command line, environment, cwd and child setup (None when the C launcher does it)."""
     if iso.bwrap is not None:
@@ -266,9 +287,10 @@ def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: 
                          tmpfs_bytes=run.limits.tmpfs_bytes, seccomp_fd=seccomp_fd,
                          netns_entered=run.netns_fd is not None,
                          disable_userns=not (seccomp_fd is not None and iso.seccomp_blocks_userns),
-                         etc=run.etc, executables=helper, box_tmpfs=reap is not None)
+                         etc=run.etc, executables=helper, as_pid_1=status_fd is not None,
+                         box_tmpfs=reap is not None)
         cmd += reap.argv(run.limits, run.box, go_fd) if reap else []
-        cmd += start_argv(START if helper_fd is not None else None, run.argv, go_fd)
+        cmd += start_argv(START if helper_fd is not None else None, run.argv, go_fd, status_fd)
         env: dict[str, str] = {}  # bwrap's own pid 1 keeps its environment: give it none
         cwd = "/"
     else:
@@ -285,8 +307,41 @@ def _command(iso: Isolation, group: RunCgroup | None, run: _Run, *, seccomp_fd: 
     return cmd, env, cwd, None
 
 
+class _StatusPipe:
+    """The pipe on which the helper reports the program's raw wait status (``"<status>\\n"``).
+    Only the helper holds the write end inside (close-on-exec, not dumpable, pid 1)."""
+
+    def __init__(self) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        self._ours: int | None = self.write_fd
+        self._data = b""
+        self.status: int | None = None
+
+    def started(self) -> None:
+        """The sandbox holds the write end now: drop ours."""
+        if self._ours is not None:
+            os.close(self._ours)
+            self._ours = None
+
+    def read(self) -> bool:
+        """Take what arrived; True once the report is complete (the main process is gone)."""
+        if self.status is None:
+            with contextlib.suppress(BlockingIOError, InterruptedError):
+                while chunk := os.read(self.read_fd, 64):
+                    self._data += chunk
+            line, newline, _ = self._data.partition(b"\n")
+            if newline and line.isdigit() and len(line) <= 10:
+                self.status = int(line)
+        return self.status is not None
+
+    def close(self) -> None:
+        self.started()
+        os.close(self.read_fd)
+
+
 def _watch(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolation, start: float,
-           limits: Limits, slot: _Slot) -> Outcome:
+           limits: Limits, slot: _Slot, status: _StatusPipe | None = None) -> Outcome:
     assert proc.stdout is not None and proc.stderr is not None
     pipes = _Pipes(limits)
     sel = selectors.DefaultSelector()
@@ -296,16 +351,25 @@ def _watch(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolatio
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
     sel.register(pidfd, selectors.EVENT_READ)
+    # the report means the main process is gone (its own descendants may still live): react to it
+    # like to bubblewrap's exit (only with a cgroup to kill the rest with)
+    reported = status is not None and group is not None
+    if reported:
+        assert status is not None
+        sel.register(status.read_fd, selectors.EVENT_READ)
     killed_for = None
     usage = None
     try:
         while killed_for is None:
             for key, _ in sel.select(POLL_S):
-                if key.fd != pidfd:
+                if key.fd in streams:
                     _read(key.fd, streams, pipes, sel)
+                elif reported and status is not None and key.fd == status.read_fd and status.read():
+                    sel.unregister(status.read_fd)
             if pipes.overflow:
                 killed_for = pipes.overflow
-            elif (usage := _reap(proc, block=False)) is not None:
+            elif (reported and status is not None and status.status is not None) or \
+                    (usage := _reap(proc, block=False)) is not None:
                 break
             elif group is not None and group.cpu_time_s() > limits.cpu_s:
                 killed_for = "cpu"
@@ -316,6 +380,9 @@ def _watch(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolatio
         wall = time.monotonic() - start
         _kill(proc, group, iso)  # the main process is gone: nobody else may keep running
         slot.give_back()  # what is left (draining, accounting, teardown) overlaps the next program
+        if reported and status is not None and status.status is None:
+            with contextlib.suppress(KeyError, ValueError):
+                sel.unregister(status.read_fd)
         _drain(sel, streams, pipes, pidfd)
         if usage is None:
             usage = _reap(proc, block=True)
@@ -326,11 +393,13 @@ def _watch(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolatio
         proc.stderr.close()
     out = Outcome(started=bool(pipes.started), wall_s=wall, stdout=bytes(pipes.stdout),
                   stderr=bytes(pipes.stderr), killed_for=killed_for or pipes.overflow)
-    _status(out, proc.returncode, bwrap=iso.bwrap is not None)
+    _status(out, proc.returncode, bwrap=iso.bwrap is not None,
+            report=status.status if status is not None and status.read() else None)
     if group is not None:
         out.cpu_s = group.cpu_time_s()
         out.peak_memory_bytes = group.peak_memory_bytes()
         out.oom_kills = group.oom_kills()
+        out.pids_refused = group.pids_refused()
     elif usage is not None:
         out.cpu_s = usage.ru_utime + usage.ru_stime
         out.peak_memory_bytes = usage.ru_maxrss * 1024
@@ -385,7 +454,16 @@ def _kill(proc: subprocess.Popen[bytes], group: RunCgroup | None, iso: Isolation
             os.kill(proc.pid, signal.SIGKILL)
 
 
-def _status(out: Outcome, returncode: int, *, bwrap: bool) -> None:
+def _status(out: Outcome, returncode: int, *, bwrap: bool, report: int | None = None) -> None:
+    """Exit code or signal: the helper's report of the raw wait status when there is one, else
+    what we reaped (bubblewrap folds a death by signal N into exit status 128 + N: unfolded here,
+    which misreads a program that exits with 128 + N — only without the helper's report)."""
+    if report is not None:
+        with contextlib.suppress(ValueError):
+            code = os.waitstatus_to_exitcode(report)
+            out.exit_code, out.signal = (code, None) if code >= 0 else (None, -code)
+            out.status_reported = True
+            return
     if returncode < 0:
         out.signal = -returncode
     elif bwrap and 128 < returncode <= 128 + 64:  # bwrap reports "killed by N" as 128 + N
