@@ -235,3 +235,23 @@ def test_tiny_model_learns_to_call_the_tool_when_the_reward_needs_its_value(tmp_
     assert len(rows) == 12
     assert sum(calls[:2]) / 2 < 0.6 and sum(rewards[:2]) / 2 < 0.6, calls
     assert sum(calls[-4:]) / 4 > 0.85 and sum(rewards[-4:]) / 4 > 0.85, (calls, rewards)
+
+
+@pytest.mark.slow
+def test_combined_trainer_runs_tool_episodes_too(tmp_path):
+    import yaml
+
+    bias = _scripted_model(tmp_path / "scripted")
+    (tmp_path / "value_reward.py").write_text(VALUE_REWARD)
+    config = {"model_name_or_path": str(tmp_path / "scripted"), "reward_funcs": ["value_reward:tool_value"],
+              "environment": "python", "max_tool_calling_iterations": 1,
+              "generation_kwargs": {"sequence_bias": bias}, "max_steps": 1, "use_peft": False,
+              "num_generations": 2, "max_completion_length": 64, "save_steps": 1000}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
+    out = tmp_path / "run"
+    proc = _r1(tmp_path, "train", "combined", "--config", tmp_path / "cfg.yaml", "--output-dir", out,
+               env_extra={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    [row] = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert row["tools/calls_per_episode"] == 1.0 and row["rewards/tool_value/mean"] == 1.0
+    assert isinstance(row["sft_loss"], float)
