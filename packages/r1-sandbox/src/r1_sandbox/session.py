@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
+import resource
 import selectors
 import signal
 import stat
@@ -196,6 +198,7 @@ class _Process:
 
     @classmethod
     def start(cls, sandbox: Any, limits: SessionLimits) -> _Process:
+        _allow_many_files()
         proc = cls(sandbox, limits)
         _live.add(proc)
         proc.thread.start()
@@ -310,6 +313,16 @@ class _Process:
         self.req_fd = self.reply_fd = self.wake_r = self.wake_w = -1
         if self.outcome is None:
             self.outcome = Outcome(started=True, killed_for="wall")
+
+
+@functools.cache
+def _allow_many_files() -> None:
+    """A live session holds about ten descriptors here (FIFOs, pipes, pidfd, namespace): a batch of
+    hundreds of episodes needs more than the usual soft limit of 1024, so raise it to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _write_all(fd: int, data: bytes) -> None:
