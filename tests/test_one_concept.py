@@ -13,3 +13,13 @@ def test_every_package_calls_rewards_through_r1_core():
     for module in (r1_rewards, r1_rewards.cli, r1_rewards.doctor, r1_cli.data.pass_rate,
                    r1_cli.benchmarks.math):
         assert module.call_reward is r1_core.reward_call.call_reward, module.__name__
+
+
+def test_every_path_asks_r1_core_whether_the_hub_is_reachable():
+    import r1_cli.benchmarks.source
+    import r1_core.hub
+    import r1_core.training.model
+
+    for module in (r1_cli.benchmarks.source, r1_core.training.model):
+        assert module.hub_reachable is r1_core.hub.hub_reachable, module.__name__
+        assert not hasattr(module, "_hub_reachable") and not hasattr(module, "_probe")

@@ -1,28 +1,21 @@
 """Where a benchmark's rows come from: the Hub when reachable, else the sample bundled with r1.
 
-Offline detection must be fast: ``HF_HUB_OFFLINE``/``HF_DATASETS_OFFLINE`` decide at once,
-otherwise one TCP connect to the Hub with a short timeout (DNS included) decides, once per process.
+Offline detection is :func:`r1_core.hub.hub_reachable` (environment switches, then one short probe).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
 import sys
-import threading
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
-from urllib.parse import urlparse
 
 from r1_core.errors import DataError, MissingExtraError
+from r1_core.hub import hub_reachable
 
-__all__ = ["HubSource", "hub_reachable", "load_rows", "read_sample"]
-
-_TRUTHY = {"1", "true", "yes", "on"}
-_probe_result: bool | None = None
+__all__ = ["HubSource", "load_rows", "read_sample"]
 
 
 @dataclass(frozen=True)
@@ -38,40 +31,6 @@ class HubSource:
 
     def describe(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, ())}
-
-
-def _env_offline() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in _TRUTHY
-               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "R1_OFFLINE"))
-
-
-def _probe(host: str, port: int, timeout: float) -> bool:
-    result: list[bool] = []
-
-    def connect() -> None:
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-            result.append(True)
-        except OSError:
-            result.append(False)
-
-    # getaddrinfo ignores socket timeouts; a daemon thread bounds the DNS lookup too.
-    worker = threading.Thread(target=connect, daemon=True)
-    worker.start()
-    worker.join(timeout + 0.5)
-    return bool(result and result[0])
-
-
-def hub_reachable(timeout: float = 2.0) -> bool:
-    """True when the Hub can be reached (cached for the process)."""
-    global _probe_result
-    if _env_offline():
-        return False
-    if _probe_result is None:
-        url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-        port = url.port or (443 if url.scheme == "https" else 80)
-        _probe_result = _probe(url.hostname or "huggingface.co", port, timeout)
-    return _probe_result
 
 
 def read_sample(name: str) -> tuple[list[dict[str, Any]], str]:
@@ -112,7 +71,7 @@ def load_rows(name: str, src: HubSource, *, limit: int | None = None,
               offline: bool | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The rows of a benchmark and a provenance record (dataset, split, revision, bundled)."""
     if offline is None:
-        offline = not hub_reachable()
+        offline = not hub_reachable(datasets=True)
         if offline:
             print(f"note: Hugging Face Hub unreachable; {name} uses the bundled sample "
                   f"({src.sample}), not the full {src.dataset}", file=sys.stderr)

@@ -99,10 +99,10 @@ def _prompt_text(prompt: Any) -> str:
 
 
 def _read_hub(spec: str, split: str) -> list[dict[str, Any]]:
-    from r1_cli.benchmarks.source import hub_reachable
+    from r1_core.hub import hub_reachable
 
     name, _, config = spec.partition(":")
-    if not hub_reachable():
+    if not hub_reachable(datasets=True):
         raise DataError(f"{spec!r} is not a local file or registered benchmark, and the Hub is unreachable",
                         "pass a local .jsonl/.parquet file or a benchmark from `r1 benchmarks list`")
     import datasets

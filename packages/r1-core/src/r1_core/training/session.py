@@ -245,9 +245,9 @@ def _open_r1_defaults(s: Session, config_cls: Any, args: dict[str, Any]) -> None
 
 
 def _hub_online() -> bool:
-    from r1_core.training.model import _hub_reachable
+    from r1_core.hub import hub_reachable
 
-    return _hub_reachable()
+    return hub_reachable()
 
 
 def callbacks(s: Session) -> list[Any]:
