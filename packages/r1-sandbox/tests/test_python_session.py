@@ -224,3 +224,17 @@ def test_unknown_python_environment_option_is_a_config_error():
     with pytest.raises(ConfigError, match="max_call") as exc:
         get_environment("python", max_call=3)
     assert "max_calls" in exc.value.hint
+
+
+def test_prestarted_episodes_boot_during_reset_and_keep_the_contract(sandbox):
+    env = get_environment("python", prestart=True, max_calls=2)
+    episode = env()
+    episode.reset()
+    session = episode._session
+    assert session is not None and session.starts == 1  # launched before any call
+    assert episode.python(code="y = 3") == "[no output]"
+    assert episode.python(code="y * 2") == "6" and session.starts == 1
+    episode.reset()
+    assert "NameError" in episode.python(code="y")
+    episode._close()
+    assert _wait_gone(sandbox) == []

@@ -46,7 +46,7 @@ class PythonEnvironment:
     def __init__(self, sandbox: str = "local", sandbox_options: dict[str, Any] | None = None,
                  max_calls: int = 8, episode_time_s: float = 60.0, call_cpu_s: float = 5.0,
                  call_wall_s: float = 10.0, output_chars: int = 2000, memory_mb: int = 512,
-                 episode_cpu_s: float = 60.0) -> None:
+                 episode_cpu_s: float = 60.0, prestart: bool = False) -> None:
         if max_calls < 1 or episode_time_s <= 0 or call_cpu_s <= 0 or call_wall_s <= 0 or output_chars < 1:
             from r1_core.errors import ConfigError
 
@@ -58,6 +58,7 @@ class PythonEnvironment:
         self.episode_time_s = episode_time_s
         self.limits = SessionLimits(cell_cpu_s=call_cpu_s, cell_wall_s=call_wall_s, output_bytes=output_chars,
                                     memory_mb=memory_mb, session_cpu_s=episode_cpu_s)
+        self.prestart = prestart
         self._sandbox = _shared_sandbox(sandbox, self.sandbox_options)  # a bad provider fails here
         self._session: PythonSession | None = None
         self.calls = 0
@@ -82,6 +83,11 @@ class PythonEnvironment:
         self._close()
         self.calls = 0
         self.time_used_s = 0.0
+        if self.prestart:  # boot the session while the model generates (costs one per episode)
+            self._session = open_python_session(self._sandbox, self.limits)
+            start = getattr(self._session, "prestart", None)
+            if callable(start):
+                start()
         return None
 
     def python(self, code: str) -> str:

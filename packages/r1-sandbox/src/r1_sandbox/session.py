@@ -119,16 +119,25 @@ class LocalPythonSession:
         self._cells = 0
         self.starts = 0
 
+    def prestart(self) -> None:
+        """Start the interpreter now without waiting for it (it boots while the model generates);
+        the first :meth:`run` waits for it if needed."""
+        if self._proc is None or not self._proc.alive:
+            self._proc = _Process.launch(self.sandbox, self.limits)
+            self.starts += 1
+
     def run(self, code: str) -> CellResult:
         started = time.monotonic()
         proc = self._proc
         if proc is None or not proc.alive:
-            try:
-                proc = self._proc = _Process.start(self.sandbox, self.limits)
-                self.starts += 1
-            except _StartFailed as exc:
-                return CellResult("sandbox_error", error=f"the Python sandbox could not start: {exc}",
-                                  wall_s=time.monotonic() - started)
+            proc = self._proc = _Process.launch(self.sandbox, self.limits)
+            self.starts += 1
+        try:
+            proc.ready()
+        except _StartFailed as exc:
+            self._proc = None
+            return CellResult("sandbox_error", error=f"the Python sandbox could not start: {exc}",
+                              wall_s=time.monotonic() - started)
         self._cells += 1
         result = proc.call(self._cells, code, self.limits)
         if not proc.alive:
@@ -194,20 +203,30 @@ class _Process:
         self.wake_r, self.wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self.outcome: Outcome | None = None
         self.buffer = b""
+        self.greeted = False
+        self.deadline = 0.0
         self.thread = threading.Thread(target=self._supervise, name="r1-python-session", daemon=True)
 
     @classmethod
-    def start(cls, sandbox: Any, limits: SessionLimits) -> _Process:
+    def launch(cls, sandbox: Any, limits: SessionLimits) -> _Process:
+        """Start building the sandbox and the interpreter; :meth:`ready` waits for them."""
         _allow_many_files()
         proc = cls(sandbox, limits)
         _live.add(proc)
         proc.thread.start()
-        hello = proc._reply(time.monotonic() + START_S)
-        if hello is None or not hello.get("ready"):
-            why = proc._death() if not proc.alive else "no answer from the interpreter"
-            proc.stop()
-            raise _StartFailed(why)
+        proc.deadline = time.monotonic() + START_S
         return proc
+
+    def ready(self) -> None:
+        """Wait (once) for the interpreter's hello; :class:`_StartFailed` if it never comes."""
+        if self.greeted:
+            return
+        hello = self._reply(self.deadline)
+        if hello is None or not hello.get("ready"):
+            why = self._death() if not self.alive else "no answer from the interpreter"
+            self.stop()
+            raise _StartFailed(why)
+        self.greeted = True
 
     def _supervise(self) -> None:
         python = self.sandbox.config.python
