@@ -135,7 +135,7 @@ def test_a_type_error_inside_an_environment_is_not_an_option_error(host, tmp_pat
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(TypeError, match="has no len"):
         get_environment("my_buggy_env:Buggy", size=2)
-    with pytest.raises(ConfigError, match="unexpected keyword argument 'sise'") as bad:
+    with pytest.raises(ConfigError, match=r"unknown option 'sise'.*did you mean 'size'") as bad:
         get_environment("my_buggy_env:Buggy", sise=2)
     assert "size" in bad.value.hint
     sys.modules.pop("my_buggy_env", None)

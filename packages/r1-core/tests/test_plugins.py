@@ -195,8 +195,8 @@ def test_only_a_signature_mismatch_is_an_option_error(r1_register):
     with pytest.raises(ConfigError, match="missing a required argument") as missing:
         get_reward("needs_arg")
     assert "its options are: scale" in missing.value.hint
-    with pytest.raises(ConfigError, match="unexpected keyword argument 'bogus'"):
-        get_reward("buggy", bogus=1)
+    with pytest.raises(ConfigError, match="unknown option 'scal' for reward 'buggy'; did you mean 'scale'"):
+        get_reward("buggy", scal=1)
 
 
 def test_hook_calls_go_through_pluggy_so_monitoring_sees_them(monkeypatch):
@@ -275,3 +275,21 @@ def test_first_use_of_a_fresh_host_is_thread_safe():
             t.join()
     assert errors == []
     assert len(calls) == 1
+
+
+def test_trainer_reward_building_does_not_hide_a_factory_bug(r1_register):
+    from r1_core import ConfigError, factory
+    from r1_core.training.config import GRPOOptions
+    from r1_core.training.rewards import build_reward_funcs
+
+    @factory
+    def buggy(scale: float = 1.0):
+        return len(scale)
+
+    r1_register("rewards", "buggy", buggy)
+    opts = GRPOOptions(reward_funcs=["buggy"], reward_kwargs={"buggy": {"scale": 2.0}})
+    with pytest.raises(TypeError, match="len"):
+        build_reward_funcs(opts)
+    opts = GRPOOptions(reward_funcs=["buggy"], reward_kwargs={"buggy": {"scael": 2.0}})
+    with pytest.raises(ConfigError, match="unknown option 'scael'"):
+        build_reward_funcs(opts)

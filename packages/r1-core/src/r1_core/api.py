@@ -8,6 +8,7 @@ Core code and embedders reach plugins only through these functions::
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import inspect
@@ -56,13 +57,20 @@ def _check_options(kind: str, name: str, build: Any, options: dict[str, Any]) ->
         signature = inspect.signature(build)
     except (TypeError, ValueError):  # no introspectable signature: the call decides
         return
+    params = signature.parameters.values()
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    accepted = f"its options are: {', '.join(names)}" if names else "it takes no options"
+    hint = f"check the option names ({accepted})"
+    if not any(p.kind is p.VAR_KEYWORD for p in params):
+        unknown = [key for key in options if key not in names]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], names, n=1)
+            suggestion = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"unknown option {unknown[0]!r} for {kind} {name!r}{suggestion}", hint)
     try:
         signature.bind(**options)
     except TypeError as exc:
-        names = [p.name for p in signature.parameters.values()
-                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        accepted = f"its options are: {', '.join(names)}" if names else "it takes no options"
-        raise ConfigError(f"{kind} {name!r}: {exc}", f"check the option names ({accepted})") from None
+        raise ConfigError(f"{kind} {name!r}: {exc}", hint) from None
 
 
 def _build(kind: str, name: str, obj: Any, config: dict[str, Any]) -> Any:

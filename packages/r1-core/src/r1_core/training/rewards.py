@@ -216,7 +216,7 @@ def build_reward_funcs(opts: GRPOOptions, plans: list[RewardPlan] | None = None)
             funcs.append(get_reward(plan.name, **plan.options))
         except ConfigError:
             raise
-        except (TypeError, ValueError) as exc:
+        except ValueError as exc:  # a TypeError here is a bug in the factory: get_reward judged the call
             raise ConfigError(f"reward {plan.name!r} rejects its options: {str(exc).splitlines()[0]}",
                               f"check reward_kwargs.{plan.name} and the open-r1 keys it takes") from None
     return funcs
