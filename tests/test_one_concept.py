@@ -23,3 +23,11 @@ def test_every_path_asks_r1_core_whether_the_hub_is_reachable():
     for module in (r1_cli.benchmarks.source, r1_core.training.model):
         assert module.hub_reachable is r1_core.hub.hub_reachable, module.__name__
         assert not hasattr(module, "_hub_reachable") and not hasattr(module, "_probe")
+
+
+def test_reward_options_use_the_shared_value_grammar():
+    from r1_core.config import parse_value
+    from r1_rewards.cli import parse_reward_options
+
+    for text in ("4", "1e-3", "x", "{max_len: 500}", "[1, 2]"):
+        assert parse_reward_options(["cosine"], [f"cosine.k={text}"]) == {"cosine": {"k": parse_value(text)}}

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from r1_core import ConfigError
 from r1_core.config import load_config, parse_cli_overrides
 from r1_core.files import atomic_write_text
@@ -71,3 +71,40 @@ def test_parse_key_values_reads_json_values_and_keeps_other_text():
         "workers": 4, "name": "x", "flags": [1, 2], "day": "2024-08-01", "on": True}
     with pytest.raises(ConfigError, match="-o 'bad' is not KEY=VALUE"):
         parse_key_values(["bad"], flag="-o")
+
+
+def test_one_value_grammar_for_every_key_value_flag():
+    """parse_key_values (r1 eval -o, sandbox serve -o), r1 reward --reward-config and
+    --environment-options all read values the same way (issue 16: three parsers were one too many)."""
+    from r1_core.config import parse_key_values, parse_mapping, parse_value
+
+    for text, value in [("4", 4), ("1e-3", 0.001), ("true", True), ("x", "x"), ("[1, 2]", [1, 2]),
+                        ('{"max_calls": 4}', {"max_calls": 4}), ("{max_calls: 4}", {"max_calls": 4}),
+                        ("[a, b]", ["a", "b"]), ("{oops", "{oops"), ("yes", "yes")]:
+        assert parse_value(text) == value, text
+        assert parse_key_values([f"k={text}"]) == {"k": value}
+    assert parse_mapping("{max_calls: 4}") == {"max_calls": 4} and parse_mapping(" ") == {}
+    with pytest.raises(ValueError, match="mapping"):
+        parse_mapping("[1, 2]")
+
+
+def test_one_list_detector_and_splitter_for_list_fields():
+    """load_config and the trainers' configs read a list field's string the same way."""
+    from r1_core.config import is_list_type
+    from r1_core.training.config import GRPOOptions
+
+    assert is_list_type(list[str]) and is_list_type(list[float] | None) and is_list_type(set[int])
+    assert not is_list_type(dict[str, list[str]]) and not is_list_type(str | None)
+    assert load_config(Cfg, None, {"reward_funcs": "x, y,,"}).reward_funcs == ["x", "y"]
+    assert GRPOOptions.model_validate({"reward_funcs": "x, y,,"}).reward_funcs == ["x", "y"]
+
+
+def test_environment_options_from_the_command_line():
+    from r1_core.training.config import GRPOOptions
+
+    assert GRPOOptions.model_validate({"environment_options": '{"max_calls": 4}'}).environment_options == {
+        "max_calls": 4}
+    assert GRPOOptions.model_validate({"environment_options": "{max_calls: 4}"}).environment_options == {
+        "max_calls": 4}
+    with pytest.raises(ValidationError, match="must be a mapping"):
+        GRPOOptions.model_validate({"environment_options": "4"})

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ValidationError
 
 from r1_core.errors import ConfigError
 
-__all__ = ["convert_by_type", "load_config", "parse_cli_overrides", "parse_key_values", "r1_error_in",
-           "raise_config_error", "read_yaml", "validation_message"]
+__all__ = ["convert_by_type", "is_list_type", "load_config", "parse_cli_overrides", "parse_key_values",
+           "parse_mapping", "parse_value", "r1_error_in", "raise_config_error", "read_yaml", "split_list",
+           "validation_message"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,18 +37,42 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def parse_value(text: str) -> Any:
+    """A value typed on the command line, the one grammar of every ``KEY=VALUE`` flag: JSON where
+    it parses (``4``, ``true``, ``"x"``, ``[1, 2]``); a YAML flow collection (``{max_calls: 4}``,
+    ``[a, b]``); otherwise the text itself (``x`` stays ``"x"``)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    if text.strip()[:1] in ("{", "["):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            pass
+    return text
+
+
+def parse_mapping(value: Any) -> Any:
+    """A mapping option given as text (``'{"max_calls": 4}'``, ``{max_calls: 4}``; empty: ``{}``);
+    a non-string value is returned as is for the validator to judge."""
+    if not isinstance(value, str):
+        return value
+    parsed = parse_value(value) if value.strip() else {}
+    if not isinstance(parsed, dict):
+        raise ValueError("must be a mapping such as '{\"max_calls\": 4}'")
+    return parsed
+
+
 def parse_key_values(pairs: list[str], flag: str = "--option") -> dict[str, Any]:
-    """``["workers=4", "name=x", "flags=[1, 2]"]`` → ``{"workers": 4, "name": "x", "flags": [1, 2]}``:
-    values are JSON where they parse as JSON, strings otherwise (repeatable ``--option KEY=VALUE``)."""
+    """``["workers=4", "name=x", "flags=[1, 2]"]`` → ``{"workers": 4, "name": "x", "flags": [1, 2]}``
+    (repeatable ``--option KEY=VALUE``; values as :func:`parse_value` reads them)."""
     options: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {pair!r} is not KEY=VALUE", f"e.g. {flag} workers=4")
-        try:
-            options[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[key.strip()] = raw
+        options[key.strip()] = parse_value(raw)
     return options
 
 
@@ -81,13 +106,20 @@ def parse_cli_overrides(args: list[str]) -> dict[str, Any]:
     return out
 
 
-def _is_list(annotation: Any) -> bool:
+def is_list_type(annotation: Any) -> bool:
+    """True for ``list[...]``, ``tuple[...]``, ``set[...]`` and unions holding one
+    (``list[str] | None``), not for containers nested inside another type (``dict[str, list[str]]``)."""
     origin = typing.get_origin(annotation)
     if origin in (list, tuple, set):
         return True
     if origin in (typing.Union, types.UnionType):
-        return any(_is_list(a) for a in typing.get_args(annotation))
+        return any(is_list_type(a) for a in typing.get_args(annotation))
     return False
+
+
+def split_list(text: str) -> list[str]:
+    """``"a, b,,c"`` → ``["a", "b", "c"]``: how a list field reads one command-line string."""
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 _TRUE = {"true", "yes", "1", "on", "y"}
@@ -220,8 +252,8 @@ def load_config(
     source = str(path) if path else "the command line"
     for key, value in (overrides or {}).items():
         field = model.model_fields.get(key)
-        if field is not None and _is_list(field.annotation) and isinstance(value, str):
-            value = [v for v in value.split(",") if v]
+        if field is not None and is_list_type(field.annotation) and isinstance(value, str):
+            value = split_list(value)
         data[key] = value
         if overrides and key in overrides and path:
             source = f"{path} / the command line"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from r1_core.api import get_reward
 from r1_core.cli.app import command_group, console, print_json
+from r1_core.config import parse_value
 from r1_core.errors import ConfigError
 from r1_core.reward_call import call_reward
 
@@ -22,13 +22,6 @@ InputOpt = Annotated[Path, typer.Option("--input", "-i", help="JSONL rows: compl
 ConfigOpt = Annotated[list[str] | None, typer.Option(
     "--reward-config", "-c", help="reward option NAME.KEY=VALUE (or KEY=VALUE with one --reward); "
                                   "VALUE is JSON when it parses, else a string")]
-
-
-def _value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def parse_reward_options(rewards: list[str], options: list[str]) -> dict[str, dict[str, Any]]:
@@ -47,7 +40,7 @@ def parse_reward_options(rewards: list[str], options: list[str]) -> dict[str, di
         if name not in out:
             raise ConfigError(f"--reward-config {opt!r} names {name!r}, which is not one of the --reward "
                               f"values ({', '.join(rewards)})", "add --reward " + name)
-        out[name][field] = _value(value)
+        out[name][field] = parse_value(value)
     return out
 
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from r1_core.config import convert_by_type
+from r1_core.config import convert_by_type, is_list_type, parse_mapping, split_list
 from r1_core.errors import ConfigError
 
 __all__ = [
@@ -61,13 +61,6 @@ def _dataclass_fields(spec: str) -> dict[str, Any]:
     module, _, name = spec.partition(":")
     cls = getattr(importlib.import_module(module), name)
     return {f.name: f for f in dataclasses.fields(cls)}
-
-
-def _is_list_annotation(annotation: Any) -> bool:
-    origin = typing.get_origin(annotation)
-    if origin in (list, tuple):
-        return True
-    return any(_is_list_annotation(a) for a in typing.get_args(annotation))
 
 
 @functools.cache
@@ -209,8 +202,8 @@ class RunOptions(_R1Model):
         for key, value in data.items():
             key = SYNONYMS.get(key, key)
             field = cls.model_fields.get(key)
-            if field is not None and _is_list_annotation(field.annotation) and isinstance(value, str):
-                value = [v.strip() for v in value.split(",") if v.strip()]
+            if field is not None and is_list_type(field.annotation) and isinstance(value, str):
+                value = split_list(value)
             out[key] = value
         cls._check_extra_keys(out)
         for key in [k for k in out if k not in cls.model_fields and k not in IGNORED_KEYS]:
@@ -346,14 +339,7 @@ class GRPOOptions(RunOptions):
     @classmethod
     def _environment_options(cls, value: Any) -> Any:
         """The command line gives a string: ``'{"max_calls": 4}'`` (JSON or YAML flow mapping)."""
-        if isinstance(value, str):
-            import yaml
-
-            try:
-                return yaml.safe_load(value) if value.strip() else {}
-            except yaml.YAMLError:
-                raise ValueError("must be a mapping such as '{\"max_calls\": 4}'") from None
-        return value
+        return parse_mapping(value)
 
     @field_validator("vllm_mode")
     @classmethod
