@@ -219,3 +219,18 @@ def test_every_hook_is_documented_with_its_signature():
 def test_every_hook_has_a_docstring_with_an_example():
     for name, spec in HOOKS.items():
         assert spec.__doc__ and "Example::" in spec.__doc__, name
+
+
+def test_every_optional_protocol_is_documented_with_its_members():
+    from r1_core.protocols import OPTIONAL_PROTOCOLS
+
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Optional protocols"):]
+    for proto in OPTIONAL_PROTOCOLS:
+        members = [*proto.__annotations__,
+                   *(n for n, v in vars(proto).items() if callable(v) and not n.startswith("_"))]
+        assert members, proto
+        row = next((line for line in section.splitlines() if f"`{proto.__name__}`" in line), None)
+        assert row is not None, f"{proto.__name__} is not in the optional-protocols table of {DOCS.name}"
+        for member in members:
+            assert member in row, f"{proto.__name__}.{member} is not documented"

@@ -22,6 +22,7 @@ from typing import Any
 from r1_core.api import get_benchmark
 from r1_core.errors import ConfigError
 from r1_core.files import atomic_write_json, atomic_write_text
+from r1_core.protocols import BenchmarkWithDetails, BenchmarkWithProvenance
 
 from r1_cli.generation import Generator, SamplingParams, as_messages
 from r1_cli.passk import CI_METHOD, summarize
@@ -51,7 +52,7 @@ def package_versions() -> dict[str, str]:
 
 
 def _score(bench: Any, row: dict[str, Any], texts: list[str]) -> list[dict[str, Any]]:
-    if hasattr(bench, "score_details"):
+    if isinstance(bench, BenchmarkWithDetails):
         return list(bench.score_details(row, texts))
     return [{"score": float(s)} for s in bench.score(row, texts)]
 
@@ -105,16 +106,17 @@ def evaluate(benchmark: str, generator: Generator, model: str, params: SamplingP
     metrics = summarize(counts)
     scores = [d["score"] for d in details]
     system_errors = sum(int(d.get("system_errors", 0)) for d in details)
+    described = isinstance(bench, BenchmarkWithProvenance)
     results = {
         "benchmark": bench.name,
         "benchmark_options": benchmark_options or {},
-        "source": getattr(bench, "provenance", {}),
-        "revision": getattr(bench, "revision", None),
+        "source": bench.provenance if described else {},
+        "revision": bench.revision if described else None,
         "model": model,
         "backend": generator.name,
         "sampling": params.as_dict(),
         "system_prompt": system_prompt,
-        "prompt_template": getattr(bench, "prompt_template", None),
+        "prompt_template": bench.prompt_template if described else None,
         "first_prompt": conversations[0],
         "num_problems": len(rows),
         "num_samples": params.n,

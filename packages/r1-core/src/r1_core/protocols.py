@@ -13,11 +13,16 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "OPTIONAL_PROTOCOLS",
     "Benchmark",
+    "BenchmarkWithDetails",
+    "BenchmarkWithProvenance",
+    "BenchmarkWithText",
     "ExecRequest",
     "ExecResult",
     "RewardFunc",
     "Sandbox",
+    "SandboxWithInFlightLimit",
     "ScoreResult",
     "Scorer",
     "SubtaskResult",
@@ -187,3 +192,49 @@ class Trainer(Protocol):
     def run(self, config: Any) -> Any: ...
 
 
+# -- optional protocols: extras a plugin object may offer; r1 checks with isinstance and uses them
+
+
+@runtime_checkable
+class BenchmarkWithDetails(Protocol):
+    """A benchmark that reports more than a score per completion (``r1 eval`` writes it to
+    ``details.jsonl``): each dict has ``score`` and may add ``verdicts``, ``system_errors`` ..."""
+
+    def score_details(self, row: dict[str, Any], completions: list[str]) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class BenchmarkWithProvenance(Protocol):
+    """A benchmark that says what exactly was evaluated (``r1 eval`` records it in ``results.json``).
+
+    ``provenance`` describes the rows last loaded (dataset, split, revision, bundled ...);
+    ``revision`` pins the source (commit sha, branch or tag; None: latest); ``prompt_template``
+    is the template :meth:`Benchmark.prompt` fills (None when prompts are built otherwise).
+    """
+
+    provenance: dict[str, Any]
+    revision: str | None
+    prompt_template: str | None
+
+
+@runtime_checkable
+class BenchmarkWithText(Protocol):
+    """A benchmark that gives the problem statement of a row apart from its prompt
+    (``r1 data decontaminate`` matches statements, not prompt boilerplate)."""
+
+    text_column: str | None  # the column holding the statement; None when text() combines several
+
+    def text(self, row: dict[str, Any]) -> str: ...
+
+
+@runtime_checkable
+class SandboxWithInFlightLimit(Protocol):
+    """A sandbox that bounds its programs itself and says how many calls are worth having in flight
+    (the router admits up to that many at once instead of its ``max_concurrency``)."""
+
+    in_flight_limit: int
+
+
+OPTIONAL_PROTOCOLS: tuple[type, ...] = (BenchmarkWithDetails, BenchmarkWithProvenance, BenchmarkWithText,
+                                        SandboxWithInFlightLimit)
+"""The optional protocols above, each documented in docs/plugins.md."""

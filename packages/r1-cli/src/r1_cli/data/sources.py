@@ -10,6 +10,7 @@ from typing import Any
 
 from r1_core.errors import DataError, UnknownNameError
 from r1_core.files import atomic_write_text
+from r1_core.protocols import BenchmarkWithText
 
 __all__ = ["TEXT_COLUMNS", "Table", "load_table", "text_column", "write_jsonl"]
 
@@ -87,9 +88,10 @@ def _read_benchmark(name: str, offline: bool | None) -> Table | None:
     except UnknownNameError:
         return None
     rows = bench.load(offline=offline)
-    texts = [bench.text(r) for r in rows] if hasattr(bench, "text") else [
-        _prompt_text(bench.prompt(r)) for r in rows]
-    return Table(name, rows, kind="benchmark", text_column=getattr(bench, "text_column", None), texts=texts)
+    if isinstance(bench, BenchmarkWithText):
+        return Table(name, rows, kind="benchmark", text_column=bench.text_column,
+                     texts=[bench.text(r) for r in rows])
+    return Table(name, rows, kind="benchmark", texts=[_prompt_text(bench.prompt(r)) for r in rows])
 
 
 def _prompt_text(prompt: Any) -> str:
