@@ -1,19 +1,23 @@
 """What the cloud providers (E2B, Morph) share: the job they upload and the verdict they map back.
 
-Both run :mod:`r1_sandbox.cloud_runner` inside a fresh VM per request, so a program behaves and
-is judged the same on either cloud, and with the same verdict set as the local sandbox.
+Both run :mod:`r1_sandbox.cloud_runner` inside a fresh VM per request, so a program behaves the
+same on either cloud; its report of facts is judged by the local sandbox's rules
+(:func:`r1_sandbox.verdicts.decide`), so a verdict means the same wherever the program ran.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import weakref
 from importlib import resources
 from typing import Any
 
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
+
+from r1_sandbox.isolation import Limits
+from r1_sandbox.supervise import Outcome
+from r1_sandbox.verdicts import decide
 
 __all__ = ["COMPILE_BUDGET_S", "LoopSemaphores", "job_json", "lifetime_s", "parse_report",
            "result_from_report", "runner_source"]
@@ -68,21 +72,24 @@ def lifetime_s(request: ExecRequest, grace_s: float) -> int:
 
 
 def _verdict(report: dict[str, Any], request: ExecRequest) -> tuple[Verdict, str]:
+    """The runner's facts as the supervisor's :class:`Outcome`, judged by the local rules."""
     sig, code = report.get("signal"), report.get("exit_code")
-    if report.get("wall_timeout"):
-        return Verdict.TLE, f"wall-clock limit {request.effective_wall_limit_s:g} s exceeded"
-    if sig == signal.SIGXCPU or report.get("cpu_time_s", 0.0) >= request.time_limit_s:
-        return Verdict.TLE, f"CPU-time limit {request.time_limit_s:g} s exceeded"
-    if report.get("stdout_over") or sig == signal.SIGXFSZ:
-        return Verdict.OLE, f"output limit {request.output_limit_bytes} bytes exceeded"
     failed = sig is not None or code not in (0, None)
-    stderr = report.get("stderr", "")
-    near_limit = report.get("peak_memory_bytes", 0) >= 0.9 * (request.memory_limit_mb << 20)
-    if failed and (near_limit or "MemoryError" in stderr or "std::bad_alloc" in stderr):
-        return Verdict.MLE, f"memory limit {request.memory_limit_mb} MB exceeded"
-    if failed:
-        return Verdict.RE, f"killed by signal {sig}" if sig is not None else f"exit code {code}"
-    return Verdict.OK, ""
+    memory = request.memory_limit_mb << 20
+    peak = int(report.get("peak_memory_bytes", 0))
+    killed_for = "stdout" if report.get("stdout_over") else "wall" if report.get("wall_timeout") else None
+    outcome = Outcome(
+        started=True, exit_code=code, signal=sig, cpu_s=float(report.get("cpu_time_s", 0.0)),
+        wall_s=float(report.get("wall_time_s", 0.0)), peak_memory_bytes=peak,
+        # A VM has no memory cgroup to report OOM kills: a failed run that reached 90 % of its
+        # address-space limit is the cloud's evidence of one.
+        oom_kills=int(failed and peak >= 0.9 * memory),
+        stderr=str(report.get("stderr", "")).encode("utf-8", errors="replace"), killed_for=killed_for)
+    limits = Limits(
+        cpu_s=request.time_limit_s, wall_s=request.effective_wall_limit_s, memory_bytes=memory, pids=0,
+        file_size_bytes=request.output_limit_bytes, open_files=0, stdout_bytes=request.output_limit_bytes,
+        stderr_keep_bytes=request.stderr_limit_bytes, stderr_hard_bytes=request.stderr_limit_bytes)
+    return decide(outcome, limits)
 
 
 def result_from_report(report: dict[str, Any], request: ExecRequest, *, provider: str,
