@@ -31,3 +31,16 @@ def test_reward_options_use_the_shared_value_grammar():
 
     for text in ("4", "1e-3", "x", "{max_len: 500}", "[1, 2]"):
         assert parse_reward_options(["cosine"], [f"cosine.k={text}"]) == {"cosine": {"k": parse_value(text)}}
+
+
+def test_training_and_r1_data_read_dataset_names_by_one_grammar(tmp_path, monkeypatch):
+    import r1_cli.data.sources
+    import r1_core.dataset_names
+    import r1_core.training.data
+    import r1_core.training.evalsplit
+    from r1_cli.data.sources import load_table
+
+    for module in (r1_cli.data.sources, r1_core.training.data, r1_core.training.evalsplit):
+        assert module.parse_dataset_name is r1_core.dataset_names.parse_dataset_name, module.__name__
+    table = load_table("bundled:math")  # r1 data now reads the bundled sets the trainers use
+    assert len(table) > 0 and table.kind == "bundled" and table.texts()

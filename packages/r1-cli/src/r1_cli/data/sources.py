@@ -1,5 +1,6 @@
-"""Read a dataset named on the command line: a local JSONL/JSON/Parquet file, a registered
-benchmark, or a Hub dataset (``org/name``, optionally ``org/name:config``); write JSONL."""
+"""Read a dataset named on the command line — a name of :mod:`r1_core.dataset_names` (a local
+JSONL/JSON/Parquet file, ``bundled:<name>``, a Hub dataset ``org/name[:config]``) or a registered
+benchmark — and write JSONL."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from r1_core.dataset_names import parse_dataset_name
 from r1_core.errors import DataError, UnknownNameError
 from r1_core.files import atomic_write_text
 from r1_core.protocols import BenchmarkWithText
@@ -100,17 +102,16 @@ def _prompt_text(prompt: Any) -> str:
     return "\n".join(str(m.get("content", "")) for m in prompt)
 
 
-def _read_hub(spec: str, split: str) -> list[dict[str, Any]]:
+def _read_hub(spec: str, name: str, config: str | None, split: str) -> list[dict[str, Any]]:
     from r1_core.hub import hub_reachable
 
-    name, _, config = spec.partition(":")
     if not hub_reachable(datasets=True):
         raise DataError(f"{spec!r} is not a local file or registered benchmark, and the Hub is unreachable",
                         "pass a local .jsonl/.parquet file or a benchmark from `r1 benchmarks list`")
     import datasets
 
     try:
-        ds = datasets.load_dataset(name, config or None, split=split)
+        ds = datasets.load_dataset(name, config, split=split)
     except Exception as exc:
         raise DataError(f"cannot load Hub dataset {spec!r} split {split!r}: {type(exc).__name__}: {exc}",
                         "check the name, config and --split") from None
@@ -119,20 +120,24 @@ def _read_hub(spec: str, split: str) -> list[dict[str, Any]]:
 
 def load_table(spec: str, *, split: str = "train", offline: bool | None = None,
                benchmarks: bool = True) -> Table:
-    """Resolve ``spec`` as a local file, then a registered benchmark, then a Hub dataset."""
-    path = Path(spec)
-    if path.is_file():
-        return Table(str(path), _read_local(path), kind="file")
-    if path.suffix.lower() in (".jsonl", ".json", ".parquet", ".ndjson") or path.is_dir():
-        raise DataError(f"dataset file {spec} does not exist", "check the path")
-    if benchmarks:
+    """Resolve ``spec``: a local file, a bundled set, a registered benchmark, then a Hub dataset."""
+    parsed = parse_dataset_name(spec)
+    if parsed.kind == "file":
+        return Table(str(parsed.path), _read_local(parsed.path), kind="file")
+    if parsed.kind == "dir":
+        raise DataError(f"{spec} is a directory", "pass one .jsonl/.json/.parquet file")
+    if parsed.kind == "bundled":
+        from r1_core.training.data import load_dataset_named
+
+        return Table(spec, [dict(r) for r in load_dataset_named(spec)], kind="bundled")
+    if benchmarks and parsed.config is None:
         table = _read_benchmark(spec, offline)
         if table is not None:
             return table
-    if "/" not in spec:
-        raise DataError(f"{spec!r} is not a file, a registered benchmark or a Hub dataset id",
+    if "/" not in parsed.name:
+        raise DataError(f"{spec!r} is not a file, a bundled set, a registered benchmark or a Hub dataset id",
                         "see `r1 benchmarks list`, or pass a path to a .jsonl/.parquet file")
-    return Table(spec, _read_hub(spec, split), kind="hub")
+    return Table(spec, _read_hub(spec, parsed.name, parsed.config, split), kind="hub")
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> Path:

@@ -1,6 +1,6 @@
 """Training data: loading (Hub, local files, bundled sets), mixtures and chat formatting.
 
-Dataset names understood everywhere a dataset is named:
+Dataset names follow :mod:`r1_core.dataset_names`; the bundled sets are:
 
 - ``bundled:math`` — ~50 math word problems shipped with r1-core (``prompt``, ``solution``,
   ``completion`` demonstrations), fitting the ``accuracy`` / ``format`` / ``tag_count`` rewards;
@@ -9,10 +9,9 @@ Dataset names understood everywhere a dataset is named:
 - ``bundled:ioi-warmup`` — r1-cp's IOI-style warm-up problems (small Python functions with a
   grader and an easy subtask), the default training set of the ``ioi`` reward;
   ``bundled:ioi-cold-start`` (the cold-start demonstrations) and ``bundled:ioi-held-out``
-  (evaluation only) are disjoint from it;
-- a local ``.jsonl`` / ``.json`` / ``.parquet`` / ``.csv`` file, a directory written by
-  ``Dataset.save_to_disk`` or a directory of such files;
-- anything else is a Hub id for ``datasets.load_dataset``.
+  (evaluation only) are disjoint from it.
+
+A directory is one written by ``Dataset.save_to_disk`` or one holding data files.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from r1_core.dataset_names import parse_dataset_name
 from r1_core.errors import ConfigError, DataError, MissingExtraError
 
 if TYPE_CHECKING:
@@ -67,15 +67,15 @@ def _from_files(files: list[Path], split: str) -> Dataset:
 
 
 def load_dataset_named(name: str, config: str | None = None, split: str = "train") -> Dataset:
-    """One split of a dataset named as described in the module docstring."""
-    if name.startswith("bundled:"):
-        return _bundled(name.partition(":")[2])
-    path = Path(name)
-    if path.is_file():
-        return _from_files([path], split)
-    if path.is_dir():
-        return _from_dir(path, split)
-    return _from_hub(name, config, split)
+    """One split of a dataset named as :mod:`r1_core.dataset_names` describes."""
+    parsed = parse_dataset_name(name, config)
+    if parsed.kind == "bundled":
+        return _bundled(parsed.name)
+    if parsed.kind == "file":
+        return _from_files([parsed.path], split)
+    if parsed.kind == "dir":
+        return _from_dir(parsed.path, split)
+    return _from_hub(parsed.name, parsed.config, split)
 
 
 def _from_dir(path: Path, split: str) -> Dataset:

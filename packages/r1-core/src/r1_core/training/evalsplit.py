@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from r1_core.dataset_names import parse_dataset_name
 from r1_core.errors import DataError
 
 __all__ = ["load_eval_split", "wants_eval"]
@@ -35,9 +35,10 @@ def load_eval_split(opts: Any, args: Any, default: str) -> Any | None:
         return test
     name = opts.dataset_name or default
     split = opts.dataset_test_split
-    path = Path(name)
-    single = name.startswith("bundled:") or path.is_file() or (
-        path.is_dir() and not (path / "dataset_dict.json").is_file()
+    parsed = parse_dataset_name(name, opts.dataset_config)
+    path = parsed.path
+    single = parsed.kind in ("bundled", "file") or (
+        parsed.kind == "dir" and not (path / "dataset_dict.json").is_file()
         and not any(split in f.stem for f in path.iterdir() if f.is_file()))
     if single:
         raise DataError(f"eval_strategy is set but {name!r} has no separate {split!r} split",
