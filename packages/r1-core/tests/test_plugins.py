@@ -138,18 +138,24 @@ def test_factory_gets_config_and_plain_objects_refuse_it(r1_register):
         get_reward("scaled", bogus=1)
 
 
+class Bad:
+    @hookimpl
+    def r1_register_rewards(self, register):
+        raise RuntimeError("bad hook")
+
+
+class Good:
+    @hookimpl
+    def r1_register_rewards(self, register):
+        register("fine", print)
+
+    @hookimpl
+    def r1_register_commands(self, cli):
+        pass
+
+
 def test_a_plugin_failing_inside_its_hook_is_isolated(monkeypatch):
     monkeypatch.delenv("R1_STRICT_PLUGINS", raising=False)
-    class Bad:
-        @hookimpl
-        def r1_register_rewards(self, register):
-            raise RuntimeError("bad hook")
-
-    class Good:
-        @hookimpl
-        def r1_register_rewards(self, register):
-            register("fine", print)
-
     host = PluginHost(entry_points=False)
     host.add_plugin(Bad(), name="bad")
     host.add_plugin(Good(), name="good")
@@ -201,21 +207,6 @@ def test_only_a_signature_mismatch_is_an_option_error(r1_register):
 
 def test_hook_calls_go_through_pluggy_so_monitoring_sees_them(monkeypatch):
     monkeypatch.delenv("R1_STRICT_PLUGINS", raising=False)
-
-    class Bad:
-        @hookimpl
-        def r1_register_rewards(self, register):
-            raise RuntimeError("bad hook")
-
-    class Good:
-        @hookimpl
-        def r1_register_rewards(self, register):
-            register("fine", print)
-
-        @hookimpl
-        def r1_register_commands(self, cli):
-            pass
-
     host = PluginHost(entry_points=False)
     host.add_plugin(Bad(), name="bad")
     host.add_plugin(Good(), name="good")
