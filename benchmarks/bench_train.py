@@ -105,9 +105,9 @@ def measure() -> tuple[list[float], list[float]]:
 
 UNSEEN = '''
 def shorter(completions, **kwargs):
-    """1 for an empty answer, 0 for 1000 characters or more: shorter completions score higher."""
+    """1 for an empty answer, 0 for 400 characters (about 96 tokens) or more: shorter scores higher."""
     texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-    return [1.0 - min(len(t), 1000) / 1000 for t in texts]
+    return [1.0 - min(len(t), 400) / 400 for t in texts]
 '''
 
 

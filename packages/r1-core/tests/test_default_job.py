@@ -46,11 +46,18 @@ def test_cpu_defaults_train_several_prompts_per_step_on_all_linear_layers():
     assert _cpu_defaults(gradient_accumulation_steps=1).gradient_accumulation_steps == 1
 
 
-def test_lora_covers_every_linear_layer_on_cpu(tmp_path):
+def test_lora_covers_every_linear_layer_of_the_upper_half_on_cpu(tmp_path):
     from r1_core.training.model import load_model, lora_config
 
     model = load_model(str(build_tiny_model(tmp_path / "tiny")), _cpu_defaults(), "float32")
-    assert lora_config(_cpu_defaults(), model, on_gpu=False).target_modules == "all-linear"
+    cpu = lora_config(_cpu_defaults(), model, on_gpu=False)
+    assert set(cpu.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                       "down_proj"}  # all-linear, spelled out (the head stays frozen)
+    layers = model.config.num_hidden_layers
+    assert cpu.layers_to_transform == list(range(layers // 2, layers))
+    assert lora_config(_cpu_defaults(), model, on_gpu=True).target_modules == "all-linear"
+    chosen = _cpu_defaults(lora_target_modules=["q_proj"])
+    assert lora_config(chosen, model, on_gpu=False).layers_to_transform is None
 
 
 def test_prompts_name_the_function_and_a_reference_answer_fits_the_completion_length(tmp_path):

@@ -286,7 +286,7 @@ class GRPOOptions(RunOptions):
     num_generations: int | None = Field(None, ge=2, description="completions per prompt (default CPU 4, "
                                                                 "GPU 8)")
     max_completion_length: int | None = Field(None, ge=1, description="tokens per completion (default "
-                                                                       "CPU 128, GPU 512)")
+                                                                       "CPU 96, GPU 512)")
     loss_type: str | None = Field(None, description="grpo | dapo | dr_grpo | bnpo | cispo ... (TRL default "
                                                     "dapo)")
     beta: float | None = Field(None, description="KL coefficient (TRL default 0.0)")

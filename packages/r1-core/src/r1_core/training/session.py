@@ -20,8 +20,9 @@ from r1_core.training.rundir import RunDir, resolve_output_dir
 __all__ = ["Session", "TrainResult", "start_session"]
 
 # CPU defaults: the default model finishes in a few minutes on 2 cores and still learns (issue 14):
-# 128 tokens let a short answer finish; several prompts per step give GRPO groups that differ.
-CPU_DEFAULTS = {"grpo": {"max_steps": 16, "num_generations": 4, "max_completion_length": 128},
+# 96 tokens let a short answer finish (64 did not); several prompts per step give GRPO groups that
+# differ. Decoding runs until the longest completion stops, so the cap is also most of generation's cost.
+CPU_DEFAULTS = {"grpo": {"max_steps": 16, "num_generations": 4, "max_completion_length": 96},
                 "sft": {"max_steps": 30, "max_length": 512}}
 CPU_PROMPTS_PER_STEP = 4  # GRPO on CPU: prompts per optimizer step (gradient accumulation)
 
