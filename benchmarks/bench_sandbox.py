@@ -152,15 +152,26 @@ def user_harness() -> dict:
     for _ in range(USER_SINGLES):
         assert sb.run([ExecRequest(language="python", source="print(1)")])[0].verdict.value == "OK"
     singles = USER_SINGLES / (time.perf_counter() - t)
-    rates = []
+    rates, busy = [], []
     for _ in range(4):
         reqs = [ExecRequest(language="python", source="print(1)") for _ in range(N_BATCH)]
+        before = _cpu_jiffies()
         t = time.perf_counter()
         results = sb.run(reqs)
         rates.append(N_BATCH / (time.perf_counter() - t))
+        after = _cpu_jiffies()
+        busy.append(100 * (after[0] - before[0]) / max(1, after[1] - before[1]))
         assert all(r.verdict.value == "OK" for r in results)
     sb.close()
-    return {"setup_s": made, "singles_per_s": singles, "first_batch": rates[0], "later_batches": rates[1:]}
+    return {"setup_s": made, "singles_per_s": singles, "first_batch": rates[0], "later_batches": rates[1:],
+            "busy_pct": busy}
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine: idle CPUs during a batch mean waiting, not work."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
 
 
 def user_rates(cores: int) -> tuple[list[float], list[float], list[float], list[dict]]:
@@ -251,7 +262,10 @@ def main() -> None:
           "next 3 batches, executions/s; bare rate measured just before): "
           + "; ".join(f"{f:.0f} / {lt:.0f} (bare {b:.0f})"
                       for f, lt, b in zip(user_first, user_later, user_bare, strict=True))
-          + f". Sandbox set-up in a fresh process: {setup_s:.2f} s.\n")
+          + f". Sandbox set-up in a fresh process: {setup_s:.2f} s. Machine CPU busy during the first "
+          f"batch / the later ones (idle CPUs mean runs waited, e.g. on cold pools): "
+          f"{statistics.median(r['busy_pct'][0] for r in user_raw):.0f}% / "
+          f"{statistics.median(statistics.median(r['busy_pct'][1:]) for r in user_raw):.0f}%.\n")
     print("Details:\n")
     print("| measurement | baseline | r1 local sandbox | ratio | target |")
     print("| --- | --- | --- | --- | --- |")
