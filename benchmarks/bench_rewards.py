@@ -107,8 +107,8 @@ def main() -> None:
     logging.disable(logging.WARNING)
     from r1_core import get_reward
     from r1_rewards.accuracy import AccuracyConfig, shared_verifier
-    from r1_rewards.math_pool import default_pool
-    from r1_rewards.math_verifier import MathVerifier
+    from r1_rewards.math.pool import default_pool
+    from r1_rewards.math.verifier import MathVerifier
 
     items = _items(N_ITEMS)
     n = len(items)

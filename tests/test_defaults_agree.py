@@ -7,8 +7,8 @@ open-r1's GRPO config defaulted ``cosine_min_value_wrong`` to 0.0 while its rewa
 import inspect
 
 import pytest
-from r1_core.plugins import get_host
-from r1_core.training.config import GRPOOptions
+from r1_core.plugin_host import get_host
+from r1_core.training.options import GRPOOptions
 
 PAIRS = [
     ("cosine", "cosine_min_value_wrong", "min_value_wrong"),

@@ -26,7 +26,7 @@ def test_every_path_asks_r1_core_whether_the_hub_is_reachable():
 
 
 def test_reward_options_use_the_shared_value_grammar():
-    from r1_core.config import parse_value
+    from r1_core.config_parsing import parse_value
     from r1_rewards.cli import parse_reward_options
 
     for text in ("4", "1e-3", "x", "{max_len: 500}", "[1, 2]"):

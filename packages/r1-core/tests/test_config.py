@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from r1_core import ConfigError
-from r1_core.config import load_config, parse_cli_overrides
+from r1_core.config_parsing import load_config, parse_cli_overrides
 from r1_core.files import atomic_write_text
 
 
@@ -65,7 +65,7 @@ def test_atomic_write_keeps_old_content_when_serialisation_fails(tmp_path, monke
 
 
 def test_parse_key_values_reads_json_values_and_keeps_other_text():
-    from r1_core.config import parse_key_values
+    from r1_core.config_parsing import parse_key_values
 
     assert parse_key_values(["workers=4", "name=x", "flags=[1, 2]", "day=2024-08-01", "on=true"]) == {
         "workers": 4, "name": "x", "flags": [1, 2], "day": "2024-08-01", "on": True}
@@ -76,7 +76,7 @@ def test_parse_key_values_reads_json_values_and_keeps_other_text():
 def test_one_value_grammar_for_every_key_value_flag():
     """parse_key_values (r1 eval -o, sandbox serve -o), r1 reward --reward-config and
     --environment-options all read values the same way (issue 16: three parsers were one too many)."""
-    from r1_core.config import parse_key_values, parse_mapping, parse_value
+    from r1_core.config_parsing import parse_key_values, parse_mapping, parse_value
 
     for text, value in [("4", 4), ("1e-3", 0.001), ("true", True), ("x", "x"), ("[1, 2]", [1, 2]),
                         ('{"max_calls": 4}', {"max_calls": 4}), ("{max_calls: 4}", {"max_calls": 4}),
@@ -90,8 +90,8 @@ def test_one_value_grammar_for_every_key_value_flag():
 
 def test_one_list_detector_and_splitter_for_list_fields():
     """load_config and the trainers' configs read a list field's string the same way."""
-    from r1_core.config import is_list_type
-    from r1_core.training.config import GRPOOptions
+    from r1_core.config_parsing import is_list_type
+    from r1_core.training.options import GRPOOptions
 
     assert is_list_type(list[str]) and is_list_type(list[float] | None) and is_list_type(set[int])
     assert not is_list_type(dict[str, list[str]]) and not is_list_type(str | None)
@@ -100,7 +100,7 @@ def test_one_list_detector_and_splitter_for_list_fields():
 
 
 def test_environment_options_from_the_command_line():
-    from r1_core.training.config import GRPOOptions
+    from r1_core.training.options import GRPOOptions
 
     assert GRPOOptions.model_validate({"environment_options": '{"max_calls": 4}'}).environment_options == {
         "max_calls": 4}

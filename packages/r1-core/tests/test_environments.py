@@ -9,7 +9,7 @@ import pytest
 from r1_core import ToolError, ToolSystemError, get_environment, hookimpl
 from r1_core.environments import summarize_episodes, tool_methods
 from r1_core.errors import ConfigError, PluginError
-from r1_core.plugins import PluginHost, use_host
+from r1_core.plugin_host import PluginHost, use_host
 
 
 class Probe:

@@ -20,7 +20,7 @@ from r1_core import (
     hookimpl,
 )
 from r1_core.hookspecs import HOOKS
-from r1_core.plugins import PluginHost, use_host
+from r1_core.plugin_host import PluginHost, use_host
 from r1_core.testing import check_reward_contract
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugins.md"

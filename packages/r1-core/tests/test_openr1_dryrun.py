@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from r1_core.cli import main
-from r1_core.config import load_config
+from r1_core.config_parsing import load_config
 from r1_core.errors import ConfigError, R1Error
 from r1_core.training import GRPOOptions, SFTOptions
 from r1_core.training.openr1 import TRL_018_DEFAULTS
@@ -321,7 +321,7 @@ def test_a_router_url_alone_routes_code_rewards_to_it(capsys):
 
 
 def test_a_real_run_prints_what_it_maps_and_ignores(tmp_path, capsys, monkeypatch):
-    import r1_core.training.config as config_module
+    import r1_core.training.options as config_module
 
     monkeypatch.setattr(config_module, "_WARNED", set())  # each leftover key is noted once per process
     cfg = tmp_path / "recipe.yaml"
@@ -354,7 +354,7 @@ def test_a_real_run_prints_what_it_maps_and_ignores(tmp_path, capsys, monkeypatc
     (0.5, "float", 0.5),  # not text: untouched
 ])
 def test_values_convert_by_the_declared_type(value, annotation, expected):
-    from r1_core.config import convert_by_type
+    from r1_core.config_parsing import convert_by_type
     from transformers.trainer_utils import IntervalStrategy
 
     hint = eval(annotation, {"IntervalStrategy": IntervalStrategy})

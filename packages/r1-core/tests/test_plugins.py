@@ -7,7 +7,7 @@ import sys
 import pytest
 from plantedplugins import plant, r1
 from r1_core import DuplicateNameError, PluginError, UnknownNameError, get_reward, hookimpl, list_plugins
-from r1_core.plugins import PluginHost, use_host
+from r1_core.plugin_host import PluginHost, use_host
 
 BROKEN = "raise ImportError('boom: a dependency is missing')\n"
 GOOD = """
@@ -270,7 +270,7 @@ def test_first_use_of_a_fresh_host_is_thread_safe():
 
 def test_trainer_reward_building_does_not_hide_a_factory_bug(r1_register):
     from r1_core import ConfigError, factory
-    from r1_core.training.config import GRPOOptions
+    from r1_core.training.options import GRPOOptions
     from r1_core.training.rewards import build_reward_funcs
 
     @factory

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from r1_core.cli import main
-from r1_core.config import load_config
+from r1_core.config_parsing import load_config
 from r1_core.errors import ConfigError
 from r1_core.training import CombinedOptions, GRPOOptions, PipelineOptions, SFTOptions
 from r1_core.training.rewards import default_dataset_for

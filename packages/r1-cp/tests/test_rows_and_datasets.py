@@ -196,7 +196,7 @@ def hub_ioi_tests(monkeypatch, problems_dir):
     """open-r1/ioi-test-cases for "2024", served by a real Arrow dataset built from stairs' tests:
     the loader's code path minus the download. Returns the stairs problem and the load calls."""
     import datasets
-    from r1_cp.test_store import ioi_tests_for_year
+    from r1_cp.testcase_store import ioi_tests_for_year
 
     stairs = load_problem(problems_dir / "stairs")
     calls = []
@@ -243,7 +243,7 @@ def cf_tests_folder(tmp_path, monkeypatch):
     """$CF_TESTS_FOLDER with open-r1's layout: test_cases_<contest:04d>.parquet per contest."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from r1_cp.test_store import _contest_tests
+    from r1_cp.testcase_store import _contest_tests
 
     def write(contest: int, rows: list[tuple[str, str, str]]) -> None:
         ids, given, expected = (list(c) for c in zip(*rows, strict=True))
@@ -286,7 +286,7 @@ def test_generated_tests_take_part_in_the_score(cf_tests_folder, problems_dir) -
 
 
 def test_codeforces_generated_tests_folder_errors(monkeypatch, tmp_path, problems_dir) -> None:
-    from r1_cp.test_store import _contest_tests
+    from r1_cp.testcase_store import _contest_tests
 
     monkeypatch.setenv("CF_TESTS_FOLDER", str(tmp_path / "missing"))
     _contest_tests.cache_clear()

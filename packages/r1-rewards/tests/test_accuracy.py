@@ -6,8 +6,8 @@ import threading
 
 import pytest
 from r1_core import DataError, get_reward
-from r1_rewards.math_pool import TIMEOUT, VerifierPool
-from r1_rewards.math_verifier import MathVerifier
+from r1_rewards.math.pool import TIMEOUT, VerifierPool
+from r1_rewards.math.verifier import MathVerifier
 
 HALF = r"$\frac{1}{2}$"
 

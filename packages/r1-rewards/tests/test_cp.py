@@ -58,7 +58,7 @@ def test_ioi_reward_on_open_r1_rows_that_leave_their_tests_on_the_hub(monkeypatc
     """open-r1/ioi rows carry a year instead of test_cases; the reward fetches open-r1/ioi-test-cases
     (here a real Arrow dataset standing in for the download) and scores as with inline tests."""
     import datasets
-    from r1_cp.test_store import ioi_tests_for_year
+    from r1_cp.testcase_store import ioi_tests_for_year
 
     rows = dataset_rows("ioi")[:2]
     store = [{"problem_id": r["id"], "test_name": name, "test_input": case["input"],

@@ -9,7 +9,7 @@ from r1_core import ExecResult, Verdict, get_reward
 from r1_core.reward_call import call_reward
 from r1_cp import dataset_rows
 from r1_rewards import accuracy as accuracy_module
-from r1_rewards.math_verifier import MathVerifier
+from r1_rewards.math.verifier import MathVerifier
 
 
 class BrokenPool:

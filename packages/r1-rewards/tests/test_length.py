@@ -77,7 +77,7 @@ def test_accuracy_length_and_cosine_read_the_gold_the_same_way(gold):
 
 def test_the_gold_parser_is_math_verify_default_extraction():
     from math_verify import LatexExtractionConfig, parse
-    from r1_rewards.math_gold import parse_gold
+    from r1_rewards.math.gold import parse_gold
 
     for gold in ["7", "$x = 7$", "The answer is 7.", r"$\{7, 8\}$", r"$\frac{1}{2}$"]:
         assert str(parse_gold(gold)) == str(parse(gold, extraction_mode="first_match"))

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from r1_core import get_reward
 from r1_rewards import accuracy as accuracy_module
-from r1_rewards.math_verifier import MathVerifier
+from r1_rewards.math.verifier import MathVerifier
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -6,8 +6,8 @@ import logging
 import warnings
 
 import pytest
-from r1_rewards.math_fast import fast_judge
-from r1_rewards.math_gold import simple_gold
+from r1_rewards.math.fast import fast_judge
+from r1_rewards.math.gold import simple_gold
 
 GOLDS = ["$5$", "5", "$-7$", r"$\frac{1}{2}$", r"$\frac{2}{4}$", r"$-\frac{3}{7}$", r"$\frac{-3}{7}$",
          r"$3\sqrt{2}$", r"$\sqrt{8}$", r"$\{1,2,3\}$", r"$\{-1,\frac{1}{2}\}$", r"$\dfrac{5}{3}$", "$0$",
@@ -82,7 +82,7 @@ def _random_pairs(n: int, seed: int = 3):
 
 def test_fast_path_agrees_with_math_verify_on_random_pairs():
     from math_verify import parse, verify
-    from r1_rewards.math_worker import _answer_config
+    from r1_rewards.math.worker import _answer_config
 
     warnings.simplefilter("ignore")
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)

@@ -18,8 +18,8 @@ import pytest
 from r1_core.errors import SandboxError
 from r1_core.protocols import ExecRequest, Verdict
 from r1_sandbox.compile_flags import check_compile_flags
-from r1_sandbox.router import RouterSandbox
-from r1_sandbox.server import running_router
+from r1_sandbox.router_client import RouterSandbox
+from r1_sandbox.router_server import running_router
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_router_fakes import EchoSandbox

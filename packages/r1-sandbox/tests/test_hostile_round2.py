@@ -209,7 +209,7 @@ def test_a_rule_that_cannot_be_built_fails_loudly(monkeypatch):
     assert out.stdout.startswith("RAISED seccomp rule 'deny no_such_syscall_r1' cannot be built"), out
 
     import r1_sandbox.probe as probe_mod
-    from r1_sandbox.config import LocalSandboxConfig
+    from r1_sandbox.local_config import LocalSandboxConfig
 
     def broken(*_a, **_k):
         raise RuntimeError("seccomp rule 'socket family != AF_UNIX' cannot be built with this libseccomp")
@@ -515,7 +515,7 @@ def test_stale_sweep_removes_any_tree_and_never_raises(tmp_path, monkeypatch):
 
     monkeypatch.setattr(workdir, "remove_tree", boom)
     assert workdir.sweep_stale_workdirs(root) == 0
-    from r1_sandbox.config import LocalSandboxConfig
+    from r1_sandbox.local_config import LocalSandboxConfig
     from r1_sandbox.probe import _probe
 
     report = _probe(LocalSandboxConfig(work_root=root))  # a sandbox start with the sweep failing

@@ -304,7 +304,7 @@ def test_cli_reports_missing_key_in_one_line(monkeypatch, fake_e2b, capsys):
 
 def test_serve_sizes_the_providers_pool_to_the_routers_concurrency(fake_e2b, monkeypatch):
     import uvicorn
-    from r1_sandbox.server import serve
+    from r1_sandbox.router_server import serve
 
     served = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from r1_core import ConfigError, ExecRequest, Verdict, get_sandbox
-from r1_sandbox.router import RouterSandbox
-from r1_sandbox.server import running_router
+from r1_sandbox.router_client import RouterSandbox
+from r1_sandbox.router_server import running_router
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))

@@ -15,15 +15,15 @@ from pathlib import Path
 import httpx
 import pytest
 from r1_core import ExecRequest, Verdict
-from r1_sandbox.execution_service import (
+from r1_sandbox.router_client import RouterSandbox
+from r1_sandbox.router_dispatch import (
     DEFAULT_QUEUE_SIZE,
     TRAINER_BURST,
     ExecutionService,
     default_queue_bytes,
     request_bytes,
 )
-from r1_sandbox.router import RouterSandbox
-from r1_sandbox.server import running_router
+from r1_sandbox.router_server import running_router
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_router import _free_port, _serve
@@ -230,7 +230,7 @@ def test_serve_sizes_its_queue_by_bytes_and_refuses_bad_sizes(monkeypatch):
     import subprocess
 
     import uvicorn
-    from r1_sandbox.server import serve
+    from r1_sandbox.router_server import serve
 
     served: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from r1_core import ExecRequest, MissingExtraError, Verdict
-from r1_sandbox.server import running_router
+from r1_sandbox.router_server import running_router
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_router_fakes import EchoSandbox
@@ -167,7 +167,7 @@ class _GatingEcho(EchoSandbox):
 
 
 async def test_service_gives_a_gating_provider_its_in_flight_limit():
-    from r1_sandbox.execution_service import ExecutionService
+    from r1_sandbox.router_dispatch import ExecutionService
 
     plain = EchoSandbox()
     await ExecutionService(plain, max_concurrency=2, queue_size=16).execute(
@@ -182,7 +182,7 @@ async def test_service_gives_a_gating_provider_its_in_flight_limit():
 
 async def test_waiting_inside_a_gating_provider_does_not_count_against_the_wall_limit():
     """A short request queued inside the provider behind a long one is not a provider hang."""
-    from r1_sandbox.execution_service import ExecutionService
+    from r1_sandbox.router_dispatch import ExecutionService
 
     service = ExecutionService(_GatingEcho(programs=1), max_concurrency=1, queue_size=4, grace_s=0.1)
     slow = ExecRequest(language="python", source="x", args=["0.6"], wall_limit_s=1.0, id="slow")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from r1_sandbox.execution_service import ExecutionService
-from r1_sandbox.server import build_app, running_router
+from r1_sandbox.router_dispatch import ExecutionService
+from r1_sandbox.router_server import build_app, running_router
 from schemathesis import GenerationMode
 
 sys.path.insert(0, str(Path(__file__).parent))

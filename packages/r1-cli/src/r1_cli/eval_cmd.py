@@ -54,7 +54,7 @@ def eval_command(
 ) -> None:
     """Evaluate a model on a benchmark: pass@k (unbiased) with 95% CI, details and results files."""
     from r1_core.api import get_benchmark
-    from r1_core.config import parse_key_values
+    from r1_core.config_parsing import parse_key_values
 
     from r1_cli.evaluation import evaluate
     from r1_cli.generation import SamplingParams, make_generator

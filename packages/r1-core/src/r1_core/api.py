@@ -16,7 +16,7 @@ from typing import Any
 
 from r1_core.environments import EnvironmentFactory, close_episode
 from r1_core.errors import ConfigError, UnknownNameError
-from r1_core.plugins import PluginInfo, get_host
+from r1_core.plugin_host import PluginInfo, get_host
 from r1_core.protocols import Benchmark, RewardFunc, Sandbox, Scorer, Trainer
 from r1_core.registry import KINDS, Entry
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from r1_core.hookspecs import hookimpl
-from r1_core.plugins import PluginHost, use_host
+from r1_core.plugin_host import PluginHost, use_host
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 from r1_core.reward_call import wait_for
 

@@ -25,7 +25,7 @@ from r1_core.errors import ProblemError
 
 from r1_cp.judge import PYTHON_GRADER
 from r1_cp.problem import CHECKER_LANGUAGES, Checker, Problem, Subtask, TestCase, describe_validation_error
-from r1_cp.test_store import IOI_TESTS_DATASET, codeforces_generated_tests, ioi_tests_for_year
+from r1_cp.testcase_store import IOI_TESTS_DATASET, codeforces_generated_tests, ioi_tests_for_year
 
 __all__ = ["Kind", "problem_from_row", "problem_to_row", "problem_to_rows"]
 

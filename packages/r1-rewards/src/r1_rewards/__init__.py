@@ -6,7 +6,7 @@ exports the pieces a library user may want directly.
 
 from r1_core.reward_call import call_reward
 
-from r1_rewards.math_verifier import MathVerifier
+from r1_rewards.math.verifier import MathVerifier
 from r1_rewards.stats import reward_stats
 
 __all__ = ["MathVerifier", "__version__", "call_reward", "reward_stats"]

@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import Field
 
 from r1_rewards.completions import answer_region, completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config, reward_factory
-from r1_rewards.math_answer import math_answer_text
-from r1_rewards.math_verifier import TIMEOUT, MathVerifier, Outcome
+from r1_rewards.math.answer import math_answer_text
+from r1_rewards.math.verifier import TIMEOUT, MathVerifier, Outcome
+from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
 
 __all__ = ["AccuracyConfig", "accuracy", "judge_math", "shared_verifier"]
@@ -63,7 +63,7 @@ def accuracy(**config: Any) -> Any:
 
     * the answer is read from the text after the last ``</think>`` when there is one; a
       ``<think>`` that is never closed means no answer (0.0);
-    * gold is parsed with math-verify (LaTeX and plain expressions, ``math_gold.parse_gold``, the
+    * gold is parsed with math-verify (LaTeX and plain expressions, ``math.gold.parse_gold``, the
       same for ``length`` and ``cosine``); if it cannot be parsed the sample is skipped
       (``None``), never 0 or 1;
     * the answer is parsed LaTeX-only, ``\\boxed{}`` first; without any box, the content of a

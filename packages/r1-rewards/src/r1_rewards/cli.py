@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from r1_core.api import get_reward
 from r1_core.cli.app import command_group, console, print_json
-from r1_core.config import parse_value
+from r1_core.config_parsing import parse_value
 from r1_core.errors import ConfigError
 from r1_core.reward_call import call_reward
 

@@ -17,7 +17,7 @@ from r1_core.protocols import ExecRequest, ExecResult, Sandbox, Verdict
 
 from r1_rewards.code_extract import canonical_language, extract_code
 from r1_rewards.completions import answer_region, completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
 
 __all__ = ["CodeConfig", "binary_code", "code", "open_sandbox", "output_matches", "score_tests"]

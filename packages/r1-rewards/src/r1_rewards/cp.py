@@ -20,7 +20,7 @@ from r1_core.protocols import Sandbox, ScoreResult, Verdict
 from r1_rewards.code import open_sandbox
 from r1_rewards.code_extract import canonical_language, extract_code
 from r1_rewards.completions import TRL_KWARGS, answer_region, completion_text
-from r1_rewards.config import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
 
 __all__ = ["CPConfig", "codeforces", "ioi", "usaco"]

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import Field
 
 from r1_rewards.completions import completion_text
-from r1_rewards.config import RewardConfig, parse_config, reward_factory
 from r1_rewards.prefill import with_prefill
+from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 
 __all__ = ["code_format", "format_reward", "reasoning_steps", "tag_count_reward"]
 

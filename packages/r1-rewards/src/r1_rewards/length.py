@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from r1_rewards.accuracy import judge_math
 from r1_rewards.completions import completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 
 __all__ = ["cosine", "length", "soft_overlong_punishment"]
 

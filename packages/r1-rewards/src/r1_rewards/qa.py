@@ -7,7 +7,7 @@ import string
 from typing import Any
 
 from r1_rewards.completions import answer_region, completion_text, require_column
-from r1_rewards.config import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 
 __all__ = ["exact_match", "final_answer", "normalize_answer", "rouge_l"]
 

@@ -8,7 +8,7 @@ from pydantic import Field
 from r1_core.errors import MissingExtraError
 
 from r1_rewards.completions import completion_text
-from r1_rewards.config import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 
 __all__ = ["repetition_penalty", "word_ngrams"]
 

@@ -9,7 +9,7 @@ import typer
 from r1_core.errors import DataError, SandboxError
 
 if TYPE_CHECKING:
-    from r1_sandbox.config import LocalSandboxConfig
+    from r1_sandbox.local_config import LocalSandboxConfig
     from r1_sandbox.probe import ProbeReport
 
 __all__ = ["register_local_commands"]
@@ -69,7 +69,7 @@ def register_local_commands(group: typer.Typer) -> None:
         """Show which isolation layers and tiers the local sandbox finds on this machine."""
         from r1_core.cli.app import console, print_json
 
-        from r1_sandbox.config import LocalSandboxConfig
+        from r1_sandbox.local_config import LocalSandboxConfig
         from r1_sandbox.probe import probe, rootless_advice
 
         config = LocalSandboxConfig()

@@ -50,10 +50,10 @@ from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
 from r1_sandbox.compile_cache import Build, CompileCache, compile_key
 from r1_sandbox.compile_flags import check_compile_flags
-from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
 from r1_sandbox.languages import ARTIFACTS, LANGUAGES, PCH_MOUNT, Language, language
 from r1_sandbox.launcher import build_launcher
+from r1_sandbox.local_config import LocalSandboxConfig
 from r1_sandbox.pch import PchLimits, PrecompiledHeaders, uses_bits_header
 from r1_sandbox.probe import (
     WEAKNESS,

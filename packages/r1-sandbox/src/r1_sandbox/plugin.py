@@ -16,7 +16,7 @@ def _local(**config: Any) -> Any:
 
 @factory
 def _router(**config: Any) -> Any:
-    from r1_sandbox.router import RouterSandbox
+    from r1_sandbox.router_client import RouterSandbox
     return RouterSandbox(**config)
 
 
@@ -58,7 +58,7 @@ def r1_register_commands(cli: Any) -> None:
     from r1_core.cli.app import command_group
 
     from r1_sandbox.cli import register_local_commands
-    from r1_sandbox.server import register_serve_command
+    from r1_sandbox.router_server import register_serve_command
 
     group = command_group(cli, "sandbox", help="Run code in a sandbox, or serve a sandbox over HTTP.")
     register_serve_command(group)

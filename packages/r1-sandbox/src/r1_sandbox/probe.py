@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from r1_sandbox.cgroup import CgroupLayout, Delegation, detect_delegated, detect_layout, sweep_stale
-from r1_sandbox.config import LocalSandboxConfig
 from r1_sandbox.isolation import TIERS, Isolation, Limits
+from r1_sandbox.local_config import LocalSandboxConfig
 from r1_sandbox.reaper import build_reaper
 from r1_sandbox.seccomp_filter import seccomp_program
 from r1_sandbox.supervise import Outcome, execute
@@ -185,7 +185,7 @@ def _try_tiers(report: ProbeReport, config: LocalSandboxConfig) -> None:
 
 def cache_dir_for(config: LocalSandboxConfig, uid: int | None) -> Path:
     """``<cache>/sandbox``, or a shared dir when the sandbox uid cannot reach the configured one."""
-    from r1_sandbox.config import default_cache_dir
+    from r1_sandbox.local_config import default_cache_dir
 
     base = (config.cache_dir or default_cache_dir()) / "sandbox"
     if uid is None or _reachable(base, uid):

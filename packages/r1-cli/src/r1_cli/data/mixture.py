@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from r1_core.config import read_yaml
+from r1_core.config_parsing import read_yaml
 from r1_core.errors import ConfigError
 from r1_core.training.data import build_mixture
 
@@ -22,7 +22,7 @@ __all__ = ["build_mixture", "load_mixture_config"]
 def load_mixture_config(path: str | Path) -> Any:
     """The ``dataset_mixture`` of a YAML file (top-level or under ``dataset_mixture:``)."""
     from pydantic import ValidationError
-    from r1_core.training.config import DatasetMixture
+    from r1_core.training.options import DatasetMixture
 
     data = read_yaml(path)
     data = data.get("dataset_mixture", data) if isinstance(data, dict) else data

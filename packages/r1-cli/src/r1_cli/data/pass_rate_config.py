@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1_core.config import read_yaml
+from r1_core.config_parsing import read_yaml
 from r1_core.errors import ConfigError
 
 __all__ = ["PassRateConfig", "load_pass_rate_config"]

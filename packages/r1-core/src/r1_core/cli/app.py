@@ -33,7 +33,7 @@ def command_group(cli: typer.Typer, name: str, help: str = "") -> typer.Typer:
 
 def build_app() -> typer.Typer:
     from r1_core.cli import lists, plugins_cmd, train_cmd
-    from r1_core.plugins import get_host
+    from r1_core.plugin_host import get_host
 
     app = typer.Typer(
         name="r1",

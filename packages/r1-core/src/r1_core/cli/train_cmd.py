@@ -8,7 +8,7 @@ import typer
 
 from r1_core.api import get_trainer, list_entries
 from r1_core.cli.app import console, err_console, print_json
-from r1_core.config import load_config, parse_cli_overrides, read_yaml
+from r1_core.config_parsing import load_config, parse_cli_overrides, read_yaml
 from r1_core.errors import UnknownNameError
 
 

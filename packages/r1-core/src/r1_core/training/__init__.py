@@ -8,7 +8,7 @@ Library use (same options as the CLI flags)::
 Importing this package is cheap; torch / transformers / trl load when a trainer runs.
 """
 
-from r1_core.training.config import (
+from r1_core.training.options import (
     CombinedOptions,
     DatasetMixture,
     DatasetSource,

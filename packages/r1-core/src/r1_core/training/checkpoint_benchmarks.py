@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from r1_core.files import atomic_write_json
-from r1_core.plugins import get_host
+from r1_core.plugin_host import get_host
 
 __all__ = ["OPEN_R1_BENCHMARKS", "BenchmarkCallback", "resolve_benchmarks"]
 

@@ -11,9 +11,9 @@ import random
 from typing import Any
 
 from r1_core.errors import DataError
-from r1_core.training.config import CombinedOptions
 from r1_core.training.data import load_dataset_named, to_sft_dataset
 from r1_core.training.grpo import run_grpo
+from r1_core.training.options import CombinedOptions
 from r1_core.training.session import Session, TrainResult
 
 __all__ = ["run_combined", "tokenize_demonstrations"]

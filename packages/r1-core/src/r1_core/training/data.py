@@ -25,7 +25,7 @@ from r1_core.errors import ConfigError, DataError, MissingExtraError
 if TYPE_CHECKING:
     from datasets import Dataset
 
-    from r1_core.training.config import RunOptions
+    from r1_core.training.options import RunOptions
 
 __all__ = [
     "BUNDLED_DIR", "build_mixture", "load_dataset_named", "load_train_dataset", "to_prompt_dataset",

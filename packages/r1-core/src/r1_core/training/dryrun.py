@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from r1_core.errors import ConfigError
-from r1_core.training.config import IGNORED_KEYS, SYNONYMS, PipelineOptions, RunOptions
+from r1_core.training.options import IGNORED_KEYS, SYNONYMS, PipelineOptions, RunOptions
 from r1_core.training.rewards import plan_rewards, redact
 
 __all__ = ["accelerate_settings", "classify_keys", "dry_run", "key_notes", "render"]
@@ -67,13 +67,13 @@ _REWARD_OPTION_ALIASES = {
 
 
 def _trl_fields(opts: RunOptions) -> set[str]:
-    from r1_core.training.config import _dataclass_fields
+    from r1_core.training.options import _dataclass_fields
 
     return set(_dataclass_fields(opts.trl_config))
 
 
 def _model_fields() -> set[str]:
-    from r1_core.training.config import _dataclass_fields
+    from r1_core.training.options import _dataclass_fields
 
     return set(_dataclass_fields("trl:ModelConfig"))
 

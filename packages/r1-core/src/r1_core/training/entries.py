@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1_core.training.config import CombinedOptions, GRPOOptions, PipelineOptions, SFTOptions
+from r1_core.training.options import CombinedOptions, GRPOOptions, PipelineOptions, SFTOptions
 
 __all__ = ["CombinedEntry", "GRPOEntry", "PipelineEntry", "SFTEntry"]
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from r1_core.training.coldstart import cold_start_dataset, cold_start_model
-from r1_core.training.config import GRPOOptions
 from r1_core.training.data import load_train_dataset, to_prompt_dataset
 from r1_core.training.environments import (
     build_environment,
@@ -16,6 +15,7 @@ from r1_core.training.environments import (
 )
 from r1_core.training.evalsplit import load_eval_split
 from r1_core.training.model import load_model, load_tokenizer, lora_config, resolve_model_path
+from r1_core.training.options import GRPOOptions
 from r1_core.training.prompt_limit import limit_prompt_length
 from r1_core.training.rewards import build_reward_funcs, check_reward_columns, default_dataset_for
 from r1_core.training.session import (

@@ -20,7 +20,7 @@ from r1_core.hub import hub_reachable
 from r1_core.training.chat_template import CHAT_TEMPLATE
 
 if TYPE_CHECKING:
-    from r1_core.training.config import RunOptions
+    from r1_core.training.options import RunOptions
 
 __all__ = ["DEFAULT_MODEL_ID", "cache_dir", "default_model_dir", "load_model", "load_tokenizer",
            "lora_config"]

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from r1_core.training.config import PipelineOptions
+from r1_core.training.options import PipelineOptions
 from r1_core.training.rundir import RunDir, resolve_output_dir
 from r1_core.training.session import TrainResult
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from r1_core.api import get_reward, load_object
 from r1_core.errors import ConfigError, DataError, UnknownNameError
-from r1_core.plugins import get_host
+from r1_core.plugin_host import get_host
 
 if TYPE_CHECKING:
-    from r1_core.training.config import GRPOOptions
+    from r1_core.training.options import GRPOOptions
 
 __all__ = ["RewardPlan", "build_reward_funcs", "check_reward_columns", "default_dataset_for", "plan_rewards",
            "redact"]

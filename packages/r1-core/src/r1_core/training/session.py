@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from r1_core.errors import ConfigError
-from r1_core.training.config import RunOptions
+from r1_core.training.options import RunOptions
 from r1_core.training.rundir import RunDir, resolve_output_dir
 
 __all__ = ["Session", "TrainResult", "start_session"]
@@ -79,7 +79,7 @@ def with_saved_config(opts: Any, kind: str) -> Any:
     given = opts.model_dump(exclude_unset=True)
     from pydantic import ValidationError
 
-    from r1_core.config import raise_config_error
+    from r1_core.config_parsing import raise_config_error
 
     try:
         return type(opts).model_validate({**saved, **given, "output_dir": str(out), "resume": True})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from r1_core.training.config import SFTOptions
 from r1_core.training.data import load_train_dataset, to_sft_dataset
 from r1_core.training.evalsplit import load_eval_split
 from r1_core.training.grpo import dataset_label
 from r1_core.training.model import load_model, load_tokenizer, lora_config, resolve_model_path
+from r1_core.training.options import SFTOptions
 from r1_core.training.session import (
     TrainResult,
     callbacks,

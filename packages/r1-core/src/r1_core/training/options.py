@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from r1_core.config import convert_by_type, is_list_type, parse_mapping, split_list
+from r1_core.config_parsing import convert_by_type, is_list_type, parse_mapping, split_list
 from r1_core.errors import ConfigError
 
 __all__ = [
@@ -81,7 +81,7 @@ class _R1Model(BaseModel):
     def model_validate(cls, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         from pydantic import ValidationError
 
-        from r1_core.config import r1_error_in
+        from r1_core.config_parsing import r1_error_in
 
         try:
             return super().model_validate(obj, **kwargs)
@@ -402,7 +402,7 @@ class PipelineOptions(_R1Model):
         """Stage ``index``'s validated options (shared keys first, the stage's own keys win)."""
         from pydantic import ValidationError
 
-        from r1_core.config import raise_config_error
+        from r1_core.config_parsing import raise_config_error
 
         stage = dict(self.stages[index])
         kind = stage.pop("trainer", None)

@@ -10,9 +10,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from r1_rewards.math_answer import distinct_boxed
-from r1_rewards.math_fast import fast_judge
-from r1_rewards.math_pool import CRASH, TIMEOUT, VerifierPool, default_pool
+from r1_rewards.math.answer import distinct_boxed
+from r1_rewards.math.fast import fast_judge
+from r1_rewards.math.pool import CRASH, TIMEOUT, VerifierPool, default_pool
 
 __all__ = ["CRASH", "TIMEOUT", "MathVerifier", "Outcome", "verdict_cache_key"]
 
@@ -78,7 +78,7 @@ class MathVerifier:
         timeout_s: hard wall-clock limit per item; a worker stuck longer is killed.
         pool: the worker pool (the process-wide one by default).
         cache_size: entries kept in the in-memory LRU cache.
-        fast_path: decide simple numeric answers exactly without math-verify (``math_fast``).
+        fast_path: decide simple numeric answers exactly without math-verify (``math.fast``).
     """
 
     def __init__(self, timeout_s: float = 5.0, pool: VerifierPool | None = None,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from r1_core.config import validation_message
+from r1_core.config_parsing import validation_message
 from r1_core.errors import ConfigError
 
 __all__ = ["RewardConfig", "parse_config", "reward_factory"]

@@ -32,7 +32,7 @@ class _Worker:
         read_parent, write_child = os.pipe()
         read_child, write_parent = os.pipe()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "r1_rewards.math_worker"], stdin=read_child, stdout=write_child,
+            [sys.executable, "-m", "r1_rewards.math.worker"], stdin=read_child, stdout=write_child,
             stderr=subprocess.DEVNULL, close_fds=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         os.close(read_child)
         os.close(write_child)
@@ -57,7 +57,7 @@ class _Worker:
 
 
 class VerifierPool:
-    """``run(tasks, timeout_s)`` → one outcome per task, in order (see ``math_worker``)."""
+    """``run(tasks, timeout_s)`` → one outcome per task, in order (see ``math.worker``)."""
 
     def __init__(self, workers: int | None = None) -> None:
         n = workers or int(os.environ.get("R1_MATH_WORKERS", "0") or 0) or os.cpu_count() or 2

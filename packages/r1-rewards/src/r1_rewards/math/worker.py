@@ -1,4 +1,4 @@
-"""A math-verify worker process: ``python -m r1_rewards.math_worker``.
+"""A math-verify worker process: ``python -m r1_rewards.math.worker``.
 
 math-verify enforces its timeouts with ``signal.alarm``, which only works on a process's main
 thread; here every item runs on this process's main thread, and the parent kills the whole
@@ -41,7 +41,7 @@ def _answer_config() -> Any:
 
 
 def _parse_gold(gold: str, timeout: int) -> Any:
-    from r1_rewards.math_gold import parse_gold
+    from r1_rewards.math.gold import parse_gold
 
     key = (gold, timeout)
     if key not in _GOLD_CACHE:  # a group of G completions shares one gold answer

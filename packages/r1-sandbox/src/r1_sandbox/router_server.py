@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from r1_core.config import parse_key_values
+from r1_core.config_parsing import parse_key_values
 from r1_core.errors import ConfigError, MissingExtraError
 from r1_core.protocols import ExecRequest, ExecResult, Sandbox
 
 from r1_sandbox.batch_compat import BatchRequest, ScriptResult, to_exec_requests, to_script_result
-from r1_sandbox.execution_service import (
+from r1_sandbox.router_dispatch import (
     DEFAULT_QUEUE_SIZE,
     BatchTooLargeError,
     ExecutionService,
