@@ -15,10 +15,13 @@ RUN_DIR := runs/make-run-$(shell date +%Y%m%d-%H%M%S)
 endif
 EVAL := $(BIN)/r1 eval ioi --max-new-tokens 128 --offline
 run: install ## the main job on embedded defaults: GRPO with the IOI reward, held-out evals before and after
+	@mkdir -p $(RUN_DIR) && date +%s > $(RUN_DIR)/started_at
 	@base=$$($(BIN)/python -c 'from r1_core.training.model import default_model_dir as d; print(d())') && \
 	$(EVAL) -o problems=warmup --num-samples 4 --model $$base --output-dir $(RUN_DIR)/eval-before/warmup && \
 	$(EVAL) --model $$base --output-dir $(RUN_DIR)/eval-before/samples
-	$(BIN)/r1 train grpo --reward ioi --output-dir $(RUN_DIR)/train
+	@t0=$$(date +%s) && set -o pipefail && \
+	$(BIN)/r1 train grpo --reward ioi --output-dir $(RUN_DIR)/train 2>&1 | tee $(RUN_DIR)/train.log && \
+	echo $$(( $$(date +%s) - t0 )) > $(RUN_DIR)/train_wall_s
 	$(EVAL) -o problems=warmup --num-samples 4 --model $(RUN_DIR)/train/final --output-dir $(RUN_DIR)/eval-after/warmup
 	$(EVAL) --model $(RUN_DIR)/train/final --output-dir $(RUN_DIR)/eval-after/samples
 	$(BIN)/r1 report $(RUN_DIR)/train

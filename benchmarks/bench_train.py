@@ -175,6 +175,30 @@ def default_job(runs: int, unseen: bool) -> None:
     print()
 
 
+def from_make_runs(dirs: list[Path]) -> None:
+    """The default-job section from `make run` directories (their summary.json, written by
+    benchmarks/run_summary.py at the end of each run), in the order given."""
+    print("## Training: the default job (`make run` = `r1 train grpo --reward ioi`)\n")
+    print(f"{len(dirs)} `make run`s in a row on a fresh clone, embedded defaults, {os.cpu_count()} cores. "
+          "Train s = wall time of `r1 train grpo --reward ioi` (the goal: 600 s, 900 s when the run first "
+          "builds the cached cold-start model); make run s = the whole target (model conversion, held-out "
+          "evals before and after, report). Gradient share = steps with grad_norm > 0; thirds = mean `ioi` "
+          "reward over the first and last third of the steps. Load = 1-minute load average at the end.\n")
+    print("| run | steps | train s | make run s | median s/step | load | gradient share | ioi first third "
+          "| ioi last third | rise | held-out warm-up before → after | goal |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for i, d in enumerate(dirs):
+        s = json.loads((d / "summary.json").read_text())
+        before, after = s["eval_before"]["warmup"], s["eval_after"]["warmup"]
+        held = (f"{before['mean_score']:.3f} → {after['mean_score']:.3f}" if before and after else "–")
+        print(f"| {i + 1}{' (first: builds the cold start)' if s['built_cold_start'] else ''} | {s['steps']} "
+              f"| {s['train_wall_s']:.0f} | {s['make_run_wall_s']:.0f} | {s['median_step_s']:.1f} "
+              f"| {s['load_1min']:.1f} | {s['gradient_steps'] / s['steps']:.0%} | {s['ioi_first_third']:.3f} "
+              f"| {s['ioi_last_third']:.3f} | {s['rise']:+.3f} | {held} "
+              f"| {'met' if s['goal_met'] else 'missed'} |")
+    print()
+
+
 def overhead() -> None:
     with contextlib.redirect_stdout(sys.stderr):  # trainers and imports print; keep stdout Markdown
         trl_times, r1_times = measure()
@@ -196,7 +220,12 @@ def main() -> None:
     parser.add_argument("--default-job", action="store_true", help="only the default job section")
     parser.add_argument("--runs", type=int, default=3, help="default-job runs in a row")
     parser.add_argument("--unseen", action="store_true", help="also 30 steps on an unseen reward")
+    parser.add_argument("--make-runs", nargs="+", type=Path, metavar="RUN_DIR",
+                        help="tabulate finished `make run` directories instead of running the job")
     args = parser.parse_args()
+    if args.make_runs:
+        from_make_runs(args.make_runs)
+        return
     default_job(args.runs, args.unseen)
     if not args.default_job:
         overhead()
