@@ -36,3 +36,34 @@ def test_the_local_sandbox_advertises_its_in_flight_limit():
     limit = inspect.getattr_static(LocalSandbox, "in_flight_limit")
     assert isinstance(limit, property)
     assert inspect.signature(limit.fget).return_annotation in (int, "int")
+
+
+def test_the_router_reads_the_in_flight_limit_through_the_protocol():
+    import r1_sandbox.router_dispatch
+    from r1_core.protocols import SandboxWithInFlightLimit
+    from r1_sandbox.router_dispatch import ExecutionService
+
+    class Plain:
+        name = "plain"
+
+        def run(self, requests):
+            return []
+
+        async def arun(self, requests):
+            return []
+
+        def close(self) -> None:
+            pass
+
+    class Gating(Plain):
+        @property
+        def in_flight_limit(self) -> int:
+            return 6
+
+    assert isinstance(Gating(), SandboxWithInFlightLimit)
+    assert not isinstance(Plain(), SandboxWithInFlightLimit)
+    assert ExecutionService(Gating(), max_concurrency=2).in_flight == 6
+    assert ExecutionService(Gating(), max_concurrency=8).in_flight == 8
+    assert ExecutionService(Plain(), max_concurrency=2).in_flight == 2
+    source = inspect.getsource(r1_sandbox.router_dispatch)
+    assert '"in_flight_limit"' not in source and "SandboxWithInFlightLimit" in source

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from r1_core.errors import SandboxError
-from r1_core.protocols import ExecRequest, ExecResult, Sandbox, Verdict
+from r1_core.protocols import ExecRequest, ExecResult, Sandbox, SandboxWithInFlightLimit, Verdict
 
 from r1_sandbox.compile_flags import check_requests
 
@@ -92,8 +92,9 @@ class ExecutionService:
 
     Args:
         sandbox: any provider implementing :class:`r1_core.Sandbox`.
-        max_concurrency: executions running at the same time (a provider with an ``in_flight_limit``,
-            like the local sandbox, bounds its programs itself and gets that many calls at once).
+        max_concurrency: executions running at the same time (a provider that is a
+            :class:`~r1_core.protocols.SandboxWithInFlightLimit`, like the local sandbox, bounds its
+            programs itself and gets up to its ``in_flight_limit`` calls at once).
         queue_size: executions admitted but waiting for a slot (default :data:`DEFAULT_QUEUE_SIZE`).
         queue_bytes: bytes the admitted requests and their unanswered results may hold (default
             :func:`default_queue_bytes`); beyond either bound, batches are refused (429).
@@ -120,8 +121,9 @@ class ExecutionService:
         self.latency = _Histogram(LATENCY_BUCKETS_S)
         # a provider that bounds its programs itself (the local sandbox) may say how many calls are
         # worth having in flight: its next sandboxes are built while the current programs run
-        advertised = getattr(sandbox, "in_flight_limit", None)
-        self.in_flight = max(max_concurrency, advertised) if isinstance(advertised, int) else max_concurrency
+        self.in_flight = max_concurrency
+        if isinstance(sandbox, SandboxWithInFlightLimit):
+            self.in_flight = max(max_concurrency, int(sandbox.in_flight_limit))
         self._slots = asyncio.Semaphore(self.in_flight)
         self._walls: Counter[float] = Counter()  # wall limits of the calls in the provider now
         self.started = time.time()
