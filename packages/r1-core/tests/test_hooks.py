@@ -8,7 +8,7 @@ import typer
 from r1_core import (
     ExecRequest,
     ExecResult,
-    ScoreResult,
+    ScoreSummary,
     ToolError,
     Verdict,
     get_benchmark,
@@ -75,11 +75,15 @@ def test_hook_r1_register_sandboxes():
 
 
 def test_hook_r1_register_scorers():
+    class Points:
+        def __init__(self, score: float, max_score: float) -> None:
+            self.score, self.max_score = score, max_score
+
     class AllOrNothing:
         name = "all_or_nothing"
 
         def score(self, problem, source, language, sandbox):
-            return ScoreResult(score=100.0 if "ok" in source else 0.0, max_score=100.0)
+            return Points(100.0 if "ok" in source else 0.0, 100.0)
 
     class P:
         @hookimpl
@@ -87,7 +91,8 @@ def test_hook_r1_register_scorers():
             register("all_or_nothing", AllOrNothing())
 
     with use_host(_host_with(P())):
-        assert get_scorer("all_or_nothing").score(None, "ok", "cpp", None).fraction == 1.0
+        result = get_scorer("all_or_nothing").score(None, "ok", "cpp", None)
+        assert isinstance(result, ScoreSummary) and (result.score, result.max_score) == (100.0, 100.0)
 
 
 def test_hook_r1_register_benchmarks():

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from r1_core import Verdict
-from r1_cp import load_problem, score_submission
+from r1_cp import TestVerdict, load_problem, score_submission
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "src" / "r1_cp" / "problems"
 CASES = [
@@ -38,11 +37,11 @@ def test_reference_solution_scores_exactly(local_sandbox, problem, solution, exp
     assert result.score == pytest.approx(expected, abs=1e-9), verdicts
     assert result.system_errors == 0, verdicts
     if solution.startswith("full"):
-        assert all(t.verdict == Verdict.AC and t.memory_bytes > 0 for t in result.tests)
+        assert all(t.verdict == TestVerdict.AC and t.memory_bytes > 0 for t in result.tests)
     if "tle" in solution:
-        assert Verdict.TLE in {t.verdict for t in result.tests}
+        assert TestVerdict.TLE in {t.verdict for t in result.tests}
     if "mle" in solution:
-        assert Verdict.MLE in {t.verdict for t in result.tests}
+        assert TestVerdict.MLE in {t.verdict for t in result.tests}
     if solution == "compile_error.cpp":
         assert result.compile["verdict"] == "CE" and "ways" in result.compile["output"]
 
@@ -55,13 +54,13 @@ def test_partial_modes_and_no_skip_on_real_runs(local_sandbox) -> None:
     assert weighted.score == pytest.approx(0.1 * 2 / 6) and weighted.max_score == pytest.approx(1.1)
     everything = _score("stairs", "wrong.cpp", local_sandbox, skip_after_zero=False)
     assert everything.score == 0 and len(everything.tests) == 9
-    assert {t.verdict for t in everything.tests} == {Verdict.WA}
+    assert {t.verdict for t in everything.tests} == {TestVerdict.WA}
 
 
 @pytest.mark.slow
 def test_old_python_idiom_needs_patching(local_sandbox) -> None:
     unpatched = _score("gcd", "old_idiom.py", local_sandbox, patch_code=False)
-    assert unpatched.score == 0 and {t.verdict for t in unpatched.tests} == {Verdict.RE}
+    assert unpatched.score == 0 and {t.verdict for t in unpatched.tests} == {TestVerdict.RE}
 
 
 @pytest.mark.slow
@@ -81,5 +80,5 @@ def test_a_failing_checker_is_a_system_error_not_a_wrong_answer(local_sandbox, t
     (directory / "checker.cpp").write_text("int main() { return 7; }\n")
     source = (directory / "solutions" / "full.cpp").read_text()
     result = score_submission(load_problem(directory), source, "cpp", local_sandbox, scoring_mode="partial")
-    assert {t.verdict for t in result.tests} == {Verdict.SE} and result.system_errors == 6
+    assert {t.verdict for t in result.tests} == {TestVerdict.SE} and result.system_errors == 6
     assert "checker failed" in result.tests[0].message

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from r1_core import ProblemError
-from r1_cp import bundled_problems, load_problem
+from r1_cp import ProblemError, bundled_problems, load_problem
 
 
 def _copy(problems_dir: Path, name: str, tmp_path: Path) -> Path:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from r1_core import ProblemError, get_benchmark
+from r1_core import get_benchmark
 from r1_cp import (
+    ProblemError,
     bundled_problems,
     dataset_rows,
     extract_code,

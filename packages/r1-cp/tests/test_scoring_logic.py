@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from r1_core import ConfigError, ProblemError, Verdict, get_scorer
-from r1_cp import Checker, Problem, Subtask, TestCase, score_submission
+from r1_core import ConfigError, get_scorer
+from r1_cp import Checker, Problem, ProblemError, Subtask, TestCase, TestVerdict, score_submission
 
 
 def _problem(scorer: str = "ioi", n: int = 4, **fields) -> Problem:
@@ -42,7 +42,7 @@ def test_ioi_skips_rest_of_subtask_after_a_zero_unless_disabled(scripted) -> Non
     assert result.score == 0
     assert [t.name for t in result.tests] == ["t1", "t2"], "tests after the zero are skipped"
     full = score_submission(problem, src, "python", scripted.__class__(), skip_after_zero=False)
-    assert [t.verdict for t in full.tests] == [Verdict.AC, Verdict.WA] + [Verdict.AC] * 4
+    assert [t.verdict for t in full.tests] == [TestVerdict.AC, TestVerdict.WA] + [TestVerdict.AC] * 4
 
 
 @pytest.mark.parametrize("size", [0, -1])
@@ -67,7 +67,7 @@ def test_ioi_partial_scores_from_checker_take_the_minimum(scripted) -> None:
     checker = Checker(language="python", source=json.dumps(replies))
     problem = _problem(n=3, checker=checker, subtasks=[Subtask(name="s", points=40, tests=["*"])])
     result = score_submission(problem, json.dumps({"in1": "x", "in2": "y", "in3": "z"}), "python", scripted)
-    assert [t.verdict for t in result.tests] == [Verdict.AC, Verdict.PA, Verdict.PA]
+    assert [t.verdict for t in result.tests] == [TestVerdict.AC, TestVerdict.PA, TestVerdict.PA]
     assert result.subtasks[0].score == 0.25 and result.score == 10.0
 
 
@@ -76,7 +76,8 @@ def test_checker_exit_codes_and_failures(scripted) -> None:
     problem = _problem(scorer="codeforces", n=4, checker=Checker(language="cpp", source=json.dumps(replies)))
     script = {"in1": "a", "in2": "b", "in3": "c", "in4": "d"}
     result = score_submission(problem, json.dumps(script), "python", scripted, scoring_mode="partial")
-    assert [t.verdict for t in result.tests] == [Verdict.WA, Verdict.WA, Verdict.SE, Verdict.SE]
+    wa, se = TestVerdict.WA, TestVerdict.SE
+    assert [t.verdict for t in result.tests] == [wa, wa, se, se]
     assert result.system_errors == 2
     checker_runs = [r for r in scripted.requests if r.args]
     assert checker_runs[0].args == ["input.txt", "output.txt", "expected.txt"]  # testlib order
@@ -88,7 +89,7 @@ def test_compile_error_marks_every_test_and_stops(scripted) -> None:
     result = score_submission(problem, "CE", "cpp", scripted)
     assert result.score == 0 and result.compile["verdict"] == "CE"
     assert "expected ';'" in result.compile["output"]
-    assert {t.verdict for t in result.tests} == {Verdict.CE} and len(result.tests) == 4
+    assert {t.verdict for t in result.tests} == {TestVerdict.CE} and len(result.tests) == 4
     assert len(scripted.requests) == 1
 
 
@@ -105,7 +106,7 @@ def test_codeforces_modes(scripted, mode, expected, max_score) -> None:
     src = _src(t1="out1", t2="out2", t3="out3", t4="TLE")
     result = score_submission(_problem(scorer="codeforces"), src, "python", scripted, scoring_mode=mode)
     assert result.score == pytest.approx(expected) and result.max_score == max_score
-    assert result.tests[3].verdict == Verdict.TLE
+    assert result.tests[3].verdict == TestVerdict.TLE
     assert len(result.tests) == 4, "codeforces runs every test"
 
 
@@ -120,7 +121,7 @@ def test_usaco_fraction_of_1000_and_file_io(scripted) -> None:
     result = score_submission(problem, _src(), "python", scripted)
     req = scripted.requests[0]
     assert req.files["cow.in"] == "in1" and req.read_files == ["cow.out"] and req.stdin == ""
-    assert result.score == 0 and result.tests[0].verdict == Verdict.WA
+    assert result.score == 0 and result.tests[0].verdict == TestVerdict.WA
     assert "cow.out" in result.tests[0].message
 
 
@@ -128,7 +129,7 @@ def test_usaco_stdio_score(scripted) -> None:
     src = _src(t1="out1", t2="out2", t3="RE", t4="MLE")
     result = score_submission(_problem(scorer="usaco"), src, "python", scripted)
     assert result.score == 500 and result.max_score == 1000
-    assert [t.verdict for t in result.tests][2:] == [Verdict.RE, Verdict.MLE]
+    assert [t.verdict for t in result.tests][2:] == [TestVerdict.RE, TestVerdict.MLE]
 
 
 def test_token_comparison_ignores_whitespace_layout(scripted) -> None:

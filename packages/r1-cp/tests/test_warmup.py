@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from r1_core import ProblemError
-from r1_cp import WARMUP, dataset_rows, load_problem, score_submission, warmup_problems
+from r1_cp import WARMUP, ProblemError, dataset_rows, load_problem, score_submission, warmup_problems
 from r1_cp.dataset import WARMUP_SETS
 
 CASES = [

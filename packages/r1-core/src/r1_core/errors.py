@@ -8,7 +8,6 @@ __all__ = [
     "DuplicateNameError",
     "MissingExtraError",
     "PluginError",
-    "ProblemError",
     "R1Error",
     "SandboxError",
     "UnknownNameError",
@@ -68,7 +67,3 @@ class MissingExtraError(R1Error, ImportError):
 
 class SandboxError(R1Error):
     """The sandbox cannot run (no isolation tier available, bad request)."""
-
-
-class ProblemError(R1Error):
-    """A competitive-programming problem directory is invalid."""

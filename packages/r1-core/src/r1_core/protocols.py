@@ -23,17 +23,19 @@ __all__ = [
     "RewardFunc",
     "Sandbox",
     "SandboxWithInFlightLimit",
-    "ScoreResult",
+    "ScoreSummary",
     "Scorer",
-    "SubtaskResult",
-    "TestResult",
     "Trainer",
     "Verdict",
 ]
 
 
 class Verdict(StrEnum):
-    """Outcome of one execution (``OK``..``SE``) or of judging it (``AC``, ``WA``, ``PA``)."""
+    """Outcome of one execution: what every sandbox reports.
+
+    Judging an output (accepted, wrong, partial) is not an execution outcome; a package that judges
+    (r1-cp) keeps its own verdicts on top of these.
+    """
 
     OK = "OK"  # ran to completion with exit code 0
     RE = "RE"  # runtime error: non-zero exit or killed by a signal
@@ -42,9 +44,6 @@ class Verdict(StrEnum):
     OLE = "OLE"  # output limit exceeded
     CE = "CE"  # compilation failed
     SE = "SE"  # the sandbox itself failed: never the program's fault
-    AC = "AC"
-    WA = "WA"
-    PA = "PA"
 
 
 class ExecRequest(BaseModel):
@@ -124,49 +123,29 @@ RewardFunc = Callable[..., "list[float | None] | Awaitable[list[float | None]]"]
 """TRL's reward protocol: ``f(prompts=..., completions=..., completion_ids=..., **columns)``."""
 
 
-class TestResult(BaseModel):
-    """One test of a judged submission."""
+@runtime_checkable
+class ScoreSummary(Protocol):
+    """The least a scorer's result offers: the points earned and the points possible.
 
-    __test__ = False  # not a pytest class
-
-    name: str
-    verdict: Verdict
-    score: float = Field(0.0, description="in [0, 1]")
-    time_s: float = 0.0
-    memory_bytes: int = 0
-    message: str = ""
-
-
-class SubtaskResult(BaseModel):
-    name: str
-    points: float
-    score: float = Field(description="fraction in [0, 1]")
-    weighted_score: float
-    tests: list[str] = Field(default_factory=list)
-
-
-class ScoreResult(BaseModel):
-    """Result of scoring one submission on one problem."""
+    A scorer's own package may return more (per-subtask and per-test detail); code that needs it
+    uses that package's result type.
+    """
 
     score: float
     max_score: float
-    subtasks: list[SubtaskResult] = Field(default_factory=list)
-    tests: list[TestResult] = Field(default_factory=list)
-    compile: dict[str, Any] = Field(default_factory=dict)
-    system_errors: int = Field(0, description="tests whose verdict is SE")
-
-    @property
-    def fraction(self) -> float:
-        return self.score / self.max_score if self.max_score else 0.0
 
 
 @runtime_checkable
 class Scorer(Protocol):
-    """Scores a submission on a problem using a sandbox."""
+    """Scores a submission on a problem using a sandbox (``r1_register_scorers``).
+
+    ``problem`` is whatever the scorer's package loads problems as; the result is a
+    :class:`ScoreSummary` (at least ``score`` and ``max_score``).
+    """
 
     name: str
 
-    def score(self, problem: Any, source: str, language: str, sandbox: Sandbox) -> ScoreResult: ...
+    def score(self, problem: Any, source: str, language: str, sandbox: Sandbox) -> ScoreSummary: ...
 
 
 @runtime_checkable

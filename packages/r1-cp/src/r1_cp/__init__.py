@@ -7,7 +7,9 @@ Library API::
 """
 
 from r1_cp.dataset import WARMUP, build_prompt, bundled_problems, dataset_rows, warmup_problems
+from r1_cp.errors import ProblemError
 from r1_cp.problem import Checker, Problem, Subtask, TestCase, load_problem
+from r1_cp.results import ScoreResult, SubtaskResult, TestResult, TestVerdict
 from r1_cp.rows import problem_from_row, problem_to_row, problem_to_rows
 from r1_cp.submission import extract_code, score_submission
 
@@ -17,8 +19,13 @@ __all__ = [
     "WARMUP",
     "Checker",
     "Problem",
+    "ProblemError",
+    "ScoreResult",
     "Subtask",
+    "SubtaskResult",
     "TestCase",
+    "TestResult",
+    "TestVerdict",
     "__version__",
     "build_prompt",
     "bundled_problems",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from r1_core.api import get_sandbox
-from r1_core.errors import ConfigError, ProblemError
+from r1_core.errors import ConfigError
 from r1_core.protocols import Sandbox
 
 from r1_cp.dataset import dataset_rows
+from r1_cp.errors import ProblemError
 from r1_cp.rows import problem_from_row
 from r1_cp.submission import extract_code, score_submission
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
 from r1_cp.problem import Checker
+from r1_cp.results import TestVerdict
 
 __all__ = ["CHECKER_FILES", "Judgement", "checker_request", "compare_tokens", "interpret_checker"]
 
@@ -22,24 +23,24 @@ CHECKER_MEMORY_MB = 1024
 
 @dataclass(frozen=True)
 class Judgement:
-    verdict: Verdict
+    verdict: TestVerdict
     score: float
     message: str = ""
 
 
 def _from_score(score: float, message: str = "") -> Judgement:
     if score >= 1.0:
-        return Judgement(Verdict.AC, 1.0, message)
+        return Judgement(TestVerdict.AC, 1.0, message)
     if score <= 0.0:
-        return Judgement(Verdict.WA, 0.0, message)
-    return Judgement(Verdict.PA, score, message)
+        return Judgement(TestVerdict.WA, 0.0, message)
+    return Judgement(TestVerdict.PA, score, message)
 
 
 def compare_tokens(output: str, expected: str) -> Judgement:
     """The default comparison: equal sequences of whitespace-separated tokens."""
     if output.split() == expected.split():
-        return Judgement(Verdict.AC, 1.0)
-    return Judgement(Verdict.WA, 0.0, "output differs from the expected output")
+        return Judgement(TestVerdict.AC, 1.0)
+    return Judgement(TestVerdict.WA, 0.0, "output differs from the expected output")
 
 
 def checker_request(
@@ -64,15 +65,15 @@ def interpret_checker(result: ExecResult) -> Judgement:
     if result.verdict == Verdict.OK:
         first = result.stdout.strip().splitlines()[0].strip() if result.stdout.strip() else ""
         if not first:
-            return Judgement(Verdict.AC, 1.0, detail)
+            return Judgement(TestVerdict.AC, 1.0, detail)
         try:
             value = float(first)
         except ValueError:
-            return Judgement(Verdict.SE, 0.0, f"checker printed {first[:80]!r}, not a score in [0, 1]")
+            return Judgement(TestVerdict.SE, 0.0, f"checker printed {first[:80]!r}, not a score in [0, 1]")
         if not 0.0 <= value <= 1.0:
-            return Judgement(Verdict.SE, 0.0, f"checker printed score {value}, outside [0, 1]")
+            return Judgement(TestVerdict.SE, 0.0, f"checker printed score {value}, outside [0, 1]")
         return _from_score(value, detail)
     if result.verdict == Verdict.RE and result.signal is None and result.exit_code in (1, 2):
-        return Judgement(Verdict.WA, 0.0, detail)
+        return Judgement(TestVerdict.WA, 0.0, detail)
     reason = result.message or result.compile_output.strip()[:500] or detail
-    return Judgement(Verdict.SE, 0.0, f"checker failed ({result.verdict.value}): {reason}")
+    return Judgement(TestVerdict.SE, 0.0, f"checker failed ({result.verdict.value}): {reason}")

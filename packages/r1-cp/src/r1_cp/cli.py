@@ -8,7 +8,8 @@ from typing import Any
 import typer
 from r1_core.cli.app import command_group, console, print_json
 from r1_core.errors import ConfigError
-from r1_core.protocols import ScoreResult
+
+from r1_cp.results import ScoreResult
 
 __all__ = ["register"]
 

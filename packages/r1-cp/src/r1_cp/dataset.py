@@ -13,8 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from r1_core.errors import ProblemError
-
+from r1_cp.errors import ProblemError
 from r1_cp.judge import PYTHON_GRADER
 from r1_cp.problem import SCORERS, Problem, load_problem
 from r1_cp.rows import problem_to_rows

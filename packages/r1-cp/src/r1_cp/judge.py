@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from r1_core.errors import ConfigError, ProblemError
-from r1_core.protocols import ExecRequest, ExecResult, Sandbox, TestResult, Verdict
+from r1_core.errors import ConfigError
+from r1_core.protocols import ExecRequest, ExecResult, Sandbox, Verdict
 
 from r1_cp.checking import Judgement, checker_request, compare_tokens, interpret_checker
+from r1_cp.errors import ProblemError
 from r1_cp.patching import patch_code
 from r1_cp.problem import Problem
+from r1_cp.results import TestResult, TestVerdict
 
 __all__ = ["LANGUAGES", "PYTHON_GRADER", "PYTHON_SOLUTION", "Judge"]
 
@@ -53,7 +55,7 @@ class Judge:
         self.compile: dict[str, Any] = {}
         self._compile_failed: Judgement | None = None
         if not source.strip():
-            self._fail_compile("empty submission", Verdict.CE)
+            self._fail_compile("empty submission", TestVerdict.CE)
 
     @property
     def compile_failed(self) -> bool:
@@ -125,9 +127,9 @@ class Judge:
             "cached": result.cached_compile,
         }
         if failed:
-            self._compile_failed = Judgement(Verdict.CE, 0.0, "compilation failed (see compile output)")
+            self._compile_failed = Judgement(TestVerdict.CE, 0.0, "compilation failed (see compile output)")
 
-    def _fail_compile(self, message: str, verdict: Verdict) -> None:
+    def _fail_compile(self, message: str, verdict: TestVerdict) -> None:
         self._compile_failed = Judgement(verdict, 0.0, message)
         self.compile = {"verdict": verdict.value, "output": message, "time_s": 0.0, "cached": False}
 
@@ -152,12 +154,13 @@ class Judge:
         for name, res in zip(names, results, strict=True):
             output = self._output_of(res) if res.verdict == Verdict.OK else None
             if res.verdict != Verdict.OK:
-                self._store(name, res, Judgement(res.verdict, 0.0, res.message or res.stderr[:300]))
+                judgement = Judgement(TestVerdict.of(res.verdict), 0.0, res.message or res.stderr[:300])
+                self._store(name, res, judgement)
             elif output is None:
                 self._store(
                     name,
                     res,
-                    Judgement(Verdict.WA, 0.0, f"the program wrote no {self.problem.file_name}.out"),
+                    Judgement(TestVerdict.WA, 0.0, f"the program wrote no {self.problem.file_name}.out"),
                 )
             elif self.problem.checker is None:
                 self._store(name, res, compare_tokens(output, self.problem.test(name).output))

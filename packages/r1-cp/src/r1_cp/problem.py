@@ -19,7 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from r1_core.config_parsing import validation_message
-from r1_core.errors import ProblemError
+
+from r1_cp.errors import ProblemError
 
 __all__ = ["CHECKER_LANGUAGES", "SCORERS", "Checker", "Problem", "Subtask", "TestCase", "load_problem"]
 

@@ -21,8 +21,8 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from r1_core.errors import ProblemError
 
+from r1_cp.errors import ProblemError
 from r1_cp.judge import PYTHON_GRADER
 from r1_cp.problem import CHECKER_LANGUAGES, Checker, Problem, Subtask, TestCase, describe_validation_error
 from r1_cp.testcase_store import IOI_TESTS_DATASET, codeforces_generated_tests, ioi_tests_for_year

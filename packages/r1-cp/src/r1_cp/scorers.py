@@ -9,11 +9,13 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
-from r1_core.errors import ConfigError, ProblemError
-from r1_core.protocols import Sandbox, ScoreResult, SubtaskResult, TestResult, Verdict
+from r1_core.errors import ConfigError
+from r1_core.protocols import Sandbox
 
+from r1_cp.errors import ProblemError
 from r1_cp.judge import Judge
 from r1_cp.problem import Problem
+from r1_cp.results import ScoreResult, SubtaskResult, TestResult, TestVerdict
 
 __all__ = ["CodeforcesScorer", "IOIScorer", "USACOScorer", "score_tests"]
 
@@ -35,7 +37,7 @@ def _result(
         subtasks=subtasks,
         tests=tests,
         compile=judge.compile,
-        system_errors=sum(t.verdict == Verdict.SE for t in tests),
+        system_errors=sum(t.verdict == TestVerdict.SE for t in tests),
     )
 
 
@@ -143,7 +145,7 @@ class CodeforcesScorer:
         judge = Judge(problem, source, language, sandbox, patch=self.patch_code)
         tests = score_tests(judge, problem)
         passed = sum(t.score for t in tests) / len(tests)
-        all_pass = float(all(t.verdict == Verdict.AC for t in tests))
+        all_pass = float(all(t.verdict == TestVerdict.AC for t in tests))
         score, max_score = {
             "pass_fail": (all_pass, 1.0),
             "partial": (passed, 1.0),

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from r1_core.api import get_sandbox, get_scorer
-from r1_core.protocols import Sandbox, ScoreResult
+from r1_core.protocols import Sandbox
 
 from r1_cp.problem import Problem, load_problem
+from r1_cp.results import ScoreResult
 
 __all__ = ["extract_code", "score_submission"]
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from r1_core.errors import ProblemError
+from r1_cp.errors import ProblemError
 
 __all__ = ["CF_TESTS_ENV", "IOI_TESTS_DATASET", "codeforces_generated_tests", "ioi_tests_for_year"]
 

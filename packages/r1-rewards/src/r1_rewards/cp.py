@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 from r1_core.api import get_scorer
 from r1_core.errors import DataError, R1Error
-from r1_core.protocols import Sandbox, ScoreResult, Verdict
+from r1_core.protocols import Sandbox
 
 from r1_rewards.code import open_sandbox
 from r1_rewards.code_extract import canonical_language, extract_code
 from r1_rewards.completions import TRL_KWARGS, answer_region, completion_text
 from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
+
+if TYPE_CHECKING:  # r1_cp loads on first use, not with the plugin
+    from r1_cp.results import ScoreResult
 
 __all__ = ["CPConfig", "codeforces", "ioi", "usaco"]
 
@@ -85,6 +88,8 @@ class _CPReward:
         report = BatchReport(self.kind, kwargs)
         gate = asyncio.Semaphore(self.cfg.max_concurrent)
 
+        from r1_cp.results import TestVerdict
+
         async def one(i: int) -> float | None:
             lang = self.language(rows[i])
             source = extract_code(answer_region(completion_text(completions[i])) or "", lang)
@@ -100,9 +105,9 @@ class _CPReward:
                 except Exception as exc:  # the judge itself failed: not the model's fault
                     report.note("error", f"{type(exc).__name__}: {exc}")
                     return None
-            if result.system_errors or any(t.verdict == Verdict.SE for t in result.tests):
+            if result.system_errors or any(t.verdict == TestVerdict.SE for t in result.tests):
                 report.note("sandbox_error", next((t.message for t in result.tests
-                                                    if t.verdict == Verdict.SE), ""))
+                                                    if t.verdict == TestVerdict.SE), ""))
                 return None
             return self.value(result)
 
@@ -119,7 +124,9 @@ def _fraction(result: ScoreResult) -> float:
 
 
 def _codeforces_value(result: ScoreResult) -> float:
-    if any(t.verdict == Verdict.CE for t in result.tests):
+    from r1_cp.results import TestVerdict
+
+    if any(t.verdict == TestVerdict.CE for t in result.tests):
         return -0.1  # open-r1: a compile error scores -0.1 (no code at all scores -1)
     return result.score
 
