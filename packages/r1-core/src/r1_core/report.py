@@ -118,6 +118,9 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> dict
     return the summary."""
     run = Path(run_dir)
     rows = read_metrics(run)
+    from r1_core.training.requires import require_training_stack
+
+    require_training_stack("r1 report (its plots)", ("matplotlib",))
     out = Path(out_dir) if out_dir else run
     out.mkdir(parents=True, exist_ok=True)
     plots = []

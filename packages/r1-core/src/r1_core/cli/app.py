@@ -74,9 +74,15 @@ def _kind(exc: BaseException, name: str) -> bool:
     return any(cls.__name__ == name for cls in type(exc).__mro__)
 
 
+# The training stack: r1-core's ``train`` extra (matched by module name only: "trl" is in many texts).
+TRAIN_MODULES = ("torch", "transformers", "trl", "datasets", "accelerate", "peft", "matplotlib")
+
+
 def _import_error_line(exc: ImportError) -> str:
     module = (getattr(exc, "name", None) or "").split(".")[0]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if module in TRAIN_MODULES:
+        return f"{module} (training stack) is not installed ({text}) — run: pip install \"r1-core[train]\""
     for mod, pip in INSTALL_LINES.items():
         if module == mod or mod in text:
             return f"{mod} is not installed ({text}) — run: pip install \"{pip}\""

@@ -18,6 +18,7 @@ import yaml
 
 from r1_core.errors import ConfigError
 from r1_core.training.options import IGNORED_KEYS, SYNONYMS, PipelineOptions, RunOptions
+from r1_core.training.requires import require_training_stack
 from r1_core.training.rewards import plan_rewards, redact
 
 __all__ = ["accelerate_settings", "classify_keys", "dry_run", "key_notes", "render"]
@@ -353,6 +354,7 @@ def dry_run(kind: str, cfg: Any, raw_keys: dict[str, Any], accelerate_config: st
     ``num_processes``: the training processes to validate for (default: the accelerate config's
     ``num_processes``, else ``$WORLD_SIZE``, else 1).
     """
+    require_training_stack(f"r1 train {kind} --dry-run")  # it builds TRL's config
     accelerate = accelerate_settings(accelerate_config)
     processes = (num_processes or (accelerate or {}).get("num_processes")
                  or int(os.environ.get("WORLD_SIZE", "1")))

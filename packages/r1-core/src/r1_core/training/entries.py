@@ -1,11 +1,13 @@
 """The registered trainer objects: a config class and ``run``. Import-light on purpose (the
-plugin registers them on every ``r1`` start); the TRL-based work loads inside ``run``."""
+plugin registers them on every ``r1`` start); the TRL-based work loads inside ``run``, after a
+check that r1-core's ``train`` extra is installed (one line naming it when it is not)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from r1_core.training.options import CombinedOptions, GRPOOptions, PipelineOptions, SFTOptions
+from r1_core.training.requires import require_training_stack
 
 __all__ = ["CombinedEntry", "GRPOEntry", "PipelineEntry", "SFTEntry"]
 
@@ -17,6 +19,7 @@ class SFTEntry:
     config_class = SFTOptions
 
     def run(self, config: SFTOptions) -> Any:
+        require_training_stack("the sft trainer")
         from r1_core.training.sft import run_sft
 
         return run_sft(config)
@@ -29,6 +32,7 @@ class GRPOEntry:
     config_class = GRPOOptions
 
     def run(self, config: GRPOOptions) -> Any:
+        require_training_stack("the grpo trainer")
         from r1_core.training.grpo import run_grpo
 
         return run_grpo(config)
@@ -41,6 +45,7 @@ class CombinedEntry:
     config_class = CombinedOptions
 
     def run(self, config: CombinedOptions) -> Any:
+        require_training_stack("the combined trainer")
         from r1_core.training.combined import run_combined
 
         return run_combined(config)
@@ -53,6 +58,7 @@ class PipelineEntry:
     config_class = PipelineOptions
 
     def run(self, config: PipelineOptions) -> Any:
+        require_training_stack("the pipeline trainer")
         from r1_core.training.pipeline import run_pipeline
 
         return run_pipeline(config)

@@ -2,7 +2,8 @@
 
 ``requirements`` lists them (``r1 train ... --dry-run`` prints the list: what this machine lacks is
 reported, not fatal); ``check_requirements`` turns the first missing one into a one-line error with
-its install line, which is what a real run does.
+its install line, which is what a real run does. ``require_training_stack`` comes before both: r1-core
+installs light (plugin host, CLI, protocols) and the trainers need its ``train`` extra.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from typing import Any
 
 from r1_core.errors import ConfigError, MissingExtraError
 
-__all__ = ["Requirement", "check_requirements", "requirements"]
+__all__ = ["TRAINING_STACK", "Requirement", "check_requirements", "require_training_stack", "requirements"]
+
+TRAINING_STACK = ("torch", "transformers", "trl", "datasets", "accelerate", "peft")
+"""The modules of r1-core's ``train`` extra the trainers import (``r1 report`` needs matplotlib)."""
+TRAIN_EXTRA = "r1-core[train]"
 
 
 class Requirement(dict):  # a plain dict, so it prints as JSON as is
@@ -25,6 +30,18 @@ def _has(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
+
+
+def require_training_stack(what: str = "training", modules: tuple[str, ...] = TRAINING_STACK) -> None:
+    """One line naming the ``r1-core[train]`` extra when any of ``modules`` is not installed.
+
+    Looked up, not imported (cheap): called before a trainer, a dry run or ``r1 report`` starts.
+    """
+    missing = [m for m in modules if not _has(m)]
+    if missing:
+        err = MissingExtraError("the training stack", TRAIN_EXTRA)
+        err.message = f"{what} needs the training stack ({', '.join(missing)} not installed)"
+        raise err
 
 
 def _gpu() -> bool:
