@@ -44,7 +44,8 @@ class CountingSandbox:
         results = self.inner.run(requests)
         self.calls += 1
         self.requests += len(requests)
-        self.compiles += sum(1 for r in results if r.compile_time_s > 0 and not r.cached_compile)
+        self.compiles += sum(1 for r in results
+                             if r.compile_time_s > 0 and not r.details.get("cached_compile"))
         return results
 
     async def arun(self, requests: Sequence[ExecRequest]) -> list[ExecResult]:

@@ -32,7 +32,7 @@ def report(**facts):
     ({"exit_code": 152}, Verdict.RE),  # an exit code, not SIGXCPU
 ])
 def test_cloud_verdicts_follow_the_local_rules(facts, verdict):
-    result = result_from_report(report(**facts), REQUEST, provider="e2b", tier="vm")
+    result = result_from_report(report(**facts), REQUEST, provider="e2b")
     assert result.verdict == verdict, result.message
 
 

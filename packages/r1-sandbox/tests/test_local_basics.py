@@ -28,7 +28,7 @@ def test_contract_and_strict_tier(sandbox):
     check_sandbox_contract(sandbox)
     assert sandbox.tier == "strict"
     res = sandbox.run([ExecRequest(language="python", source="print(1)")])[0]
-    assert (res.provider, res.tier, res.verdict) == ("local", "strict", Verdict.OK)
+    assert (res.provider, res.details["tier"], res.verdict) == ("local", "strict", Verdict.OK)
 
 
 def test_python_files_args_and_read_files(sandbox):
@@ -87,7 +87,7 @@ def test_cpp_graders_headers_and_checker_args(sandbox):
     ok, wrong = sandbox.run(reqs)
     assert (ok.verdict, wrong.verdict, wrong.exit_code) == (Verdict.OK, Verdict.RE, 1)
     # data files do not take part in the compile key: the checker compiled once
-    assert ok.cached_compile or wrong.cached_compile
+    assert ok.details["cached_compile"] or wrong.details["cached_compile"]
 
 
 def test_compile_once_for_a_batch_and_across_batches(sandbox):
@@ -98,9 +98,9 @@ def test_compile_once_for_a_batch_and_across_batches(sandbox):
     results = sandbox.run(reqs)
     assert [r.stdout for r in results] == [f"{2 * i}\n" for i in range(12)]
     assert sandbox.compile_cache.compilations - before == 1
-    assert sum(not r.cached_compile for r in results) == 1
+    assert sum(not r.details["cached_compile"] for r in results) == 1
     again = sandbox.run(reqs[:1])[0]
-    assert again.cached_compile and again.compile_time_s == 0.0
+    assert again.details["cached_compile"] and again.compile_time_s == 0.0
     assert sandbox.compile_cache.compilations - before == 1
 
 
@@ -234,6 +234,6 @@ def test_java_with_a_helper_class_and_cached_classes(sandbox):
                         time_limit_s=5) for i in (4, 5)]
     first, second = sandbox.run(reqs)
     assert (first.verdict, first.stdout, second.stdout) == (Verdict.OK, "8\n", "10\n"), first
-    assert first.cached_compile != second.cached_compile
+    assert first.details["cached_compile"] != second.details["cached_compile"]
     bad = sandbox.run([ExecRequest(language="java", source=f"// {nonce()}\nclass Main {{ int x = ; }}")])[0]
     assert bad.verdict == Verdict.CE and "error" in bad.compile_output

@@ -38,7 +38,7 @@ def test_weak_tier_with_opt_in_warns_and_judges(tier, monkeypatch):
     with sandbox:
         results = sandbox.run([req for req, _ in BASIC])
     assert [r.verdict for r in results] == [v for _, v in BASIC], [(r.verdict, r.message) for r in results]
-    assert all(r.tier == tier for r in results)
+    assert all(r.details["tier"] == tier for r in results)
     assert results[0].stdout == "hi\n"
 
 
@@ -55,7 +55,7 @@ def test_cli_run_json_and_text(tmp_path):
     proc = r1("sandbox", "run", str(src), "--language", "python", "--stdin", str(stdin), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    got = (data["verdict"], data["stdout"], data["provider"], data["tier"])
+    got = (data["verdict"], data["stdout"], data["provider"], data["details"]["tier"])
     assert got == ("OK", "6\n", "local", "strict")
     loop = tmp_path / "loop.cpp"
     loop.write_text("int main(){ volatile int x = 0; for(;;) x++; }\n")

@@ -289,7 +289,7 @@ def _check_common(results: list[dict], cases: list[tuple[dict, str]]) -> None:
     got = [(r["verdict"], r["message"]) for r in results]
     assert [v for v, _ in got] == [v for _, v in cases], got
     r = {res["id"]: res for res in results}
-    assert r["ok"]["stdout"] == "hi\n" and r["ok"]["tier"] in ("rootless", "strict")
+    assert r["ok"]["stdout"] == "hi\n" and r["ok"]["details"]["tier"] in ("rootless", "strict")
     assert 0 < r["ok"]["peak_memory_bytes"] < 64 << 20  # the program's RSS, not the supervisor's
     # on a loaded machine the wall limit may come first; then only a cgroup knows the CPU time
     assert r["spin"]["message"].startswith("wall time") or r["spin"]["cpu_time_s"] >= 0.5, r["spin"]

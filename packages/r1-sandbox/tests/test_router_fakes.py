@@ -46,7 +46,7 @@ class EchoSandbox:
             delay = float(request.args[0]) if request.args and self.honour_args else self.delay_s
             await asyncio.sleep(delay)
             return ExecResult(verdict=Verdict.OK, exit_code=0, stdout=f"{request.id}:{request.stdin}",
-                              provider=self.name, tier=self.tier, id=request.id)
+                              provider=self.name, id=request.id)
         finally:
             self.active -= 1
 

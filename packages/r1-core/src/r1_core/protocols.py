@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "OPTIONAL_PROTOCOLS",
@@ -75,8 +75,17 @@ class ExecRequest(BaseModel):
         return self.wall_limit_s if self.wall_limit_s is not None else 3 * self.time_limit_s + 1
 
 
+_LEGACY_DETAILS = ("tier", "cached_compile")  # top-level keys of results before issue 16
+
+
 class ExecResult(BaseModel):
-    """What happened when an :class:`ExecRequest` ran."""
+    """What happened when an :class:`ExecRequest` ran: the facts any sandbox reports.
+
+    What only some providers know goes in ``details`` (the local sandbox: ``tier``, its isolation
+    tier, and ``cached_compile``, whether the build came from its compile cache); each provider's
+    documentation names its keys. Results written before ``details`` existed, with ``tier`` and
+    ``cached_compile`` at the top level, still parse: those keys are moved into ``details``.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -89,13 +98,27 @@ class ExecResult(BaseModel):
     stdout: str = ""
     stderr: str = ""
     compile_output: str = ""
-    compile_time_s: float = 0.0
-    cached_compile: bool = False
+    compile_time_s: float = Field(0.0, description="wall time of the compile step (0: none, or cached)")
     files: dict[str, str] = Field(default_factory=dict)
     provider: str = ""
-    tier: str = ""
     message: str = Field("", description="why, for SE/CE/limits; human readable")
     id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict,
+                                    description="provider-specific facts (keys documented by the provider)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_legacy_details(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(key in data for key in _LEGACY_DETAILS):
+            return data
+        data = dict(data)
+        details = dict(data.get("details") or {})
+        for key in _LEGACY_DETAILS:
+            value = data.pop(key, None)
+            if value not in (None, "", False):  # the old defaults said nothing
+                details.setdefault(key, value)
+        data["details"] = details
+        return data
 
     @property
     def ok(self) -> bool:

@@ -124,7 +124,7 @@ class Judge:
             "verdict": "CE" if failed else "OK",
             "output": result.compile_output or (result.message if failed else ""),
             "time_s": result.compile_time_s,
-            "cached": result.cached_compile,
+            "cached": bool(result.details.get("cached_compile", False)),
         }
         if failed:
             self._compile_failed = Judgement(TestVerdict.CE, 0.0, "compilation failed (see compile output)")

@@ -55,7 +55,8 @@ def register_local_commands(group: typer.Typer) -> None:
         else:
             console.print(f"{result.verdict.value}  cpu {result.cpu_time_s:.3f} s"
                           f"  wall {result.wall_time_s:.3f} s"
-                          f"  memory {result.peak_memory_bytes / 2**20:.1f} MiB  tier {result.tier}"
+                          f"  memory {result.peak_memory_bytes / 2**20:.1f} MiB"
+                          f"  tier {result.details.get('tier', '')}"
                           + (f"  ({result.message})" if result.message else ""), markup=False)
             for title, text in (("compile output", result.compile_output), ("stdout", result.stdout),
                                 ("stderr", result.stderr)):

@@ -92,10 +92,9 @@ def _verdict(report: dict[str, Any], request: ExecRequest) -> tuple[Verdict, str
     return decide(outcome, limits)
 
 
-def result_from_report(report: dict[str, Any], request: ExecRequest, *, provider: str,
-                       tier: str) -> ExecResult:
+def result_from_report(report: dict[str, Any], request: ExecRequest, *, provider: str) -> ExecResult:
     """Map the runner's facts to an :class:`ExecResult` (``SE`` when the runner itself failed)."""
-    base = {"provider": provider, "tier": tier, "id": request.id}
+    base = {"provider": provider, "id": request.id}
     if report.get("error"):
         return ExecResult(verdict=Verdict.SE, message=str(report["error"]), **base)
     compiled = report.get("compile") or {}

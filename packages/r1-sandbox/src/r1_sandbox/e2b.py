@@ -101,10 +101,10 @@ class E2BSandbox:
             await sandbox.files.write(f"{self.workdir}/job.json", job_json(request),
                                       request_timeout=self.request_timeout_s)
             stdout = await self._exec(sandbox, request, lifetime)
-            return result_from_report(parse_report(stdout), request, provider=self.name, tier=self.tier)
+            return result_from_report(parse_report(stdout), request, provider=self.name)
         except Exception as exc:  # per request: one broken sandbox never zeroes the batch
             return ExecResult(verdict=Verdict.SE, message=f"e2b: {type(exc).__name__}: {exc}"[:2000],
-                              provider=self.name, tier=self.tier, id=request.id)
+                              provider=self.name, id=request.id)
         finally:
             if sandbox is not None:
                 await self._kill(sandbox)

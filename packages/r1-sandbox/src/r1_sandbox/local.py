@@ -15,7 +15,7 @@ Semantics other packages rely on:
   ``output_limit_bytes`` each; links are not followed).
 * Compilation runs inside the sandbox. A compile error is ``CE`` with ``compile_output``. A binary
   is cached by (language, compiler, flags, source, code files): the same submission compiles once
-  (``cached_compile=True`` on hits), across batches and processes. ``bits/stdc++.h`` is
+  (``details["cached_compile"]`` is True on hits), across batches and processes. ``bits/stdc++.h`` is
   precompiled once per machine and flag set.
 * ``time_limit_s`` is CPU time summed over all processes and threads; the wall limit is a backstop
   (default ``3 × time + 1``). ``memory_limit_mb`` bounds the whole process tree (tmpfs files
@@ -24,8 +24,9 @@ Semantics other packages rely on:
 * A failure of the sandbox itself is ``SE`` with ``message`` — never charged to the program. The
   sandbox never raises for a program's behaviour; invalid requests raise ``SandboxError`` before
   anything runs.
-* ``ExecResult.provider`` is ``"local"``, ``tier`` the isolation tier (``strict`` by default;
-  weaker tiers need ``allow_weak=True`` or ``R1_SANDBOX_ALLOW_WEAK=1``).
+* ``ExecResult.provider`` is ``"local"``; ``ExecResult.details`` holds ``tier``, the isolation tier
+  (``strict`` by default; weaker tiers need ``allow_weak=True`` or ``R1_SANDBOX_ALLOW_WEAK=1``),
+  and, for compiled languages, ``cached_compile``.
 """
 
 from __future__ import annotations
@@ -264,7 +265,8 @@ class LocalSandbox:
             log.exception("local sandbox failed on request %s", req.id)
             result = ExecResult(verdict=Verdict.SE,
                                 message=f"local sandbox error: {type(exc).__name__}: {exc}")
-        result.provider, result.tier, result.id = "local", self.tier, req.id
+        result.provider, result.id = "local", req.id
+        result.details["tier"] = self.tier
         if result.verdict == Verdict.SE:
             log.warning("SE after %.2f s: %s", time.monotonic() - start, result.message)
         return result
@@ -276,7 +278,8 @@ class LocalSandbox:
         if build is not None and not build.ok:
             verdict = Verdict.SE if build.system_error else Verdict.CE
             return ExecResult(verdict=verdict, compile_output=build.output, compile_time_s=build.time_s,
-                              cached_compile=build.cached, message=build.system_error or "compilation failed")
+                              details={"cached_compile": build.cached},
+                              message=build.system_error or "compilation failed")
         limits = self._limits(req)
         files = dict(req.files)
         mounts: list[Mount] = []
@@ -300,7 +303,7 @@ class LocalSandbox:
             stdout=out.stdout.decode("utf-8", errors="replace"),
             stderr=out.stderr.decode("utf-8", errors="replace"), files=produced, message=message,
             compile_output=build.output if build else "", compile_time_s=build.time_s if build else 0.0,
-            cached_compile=build.cached if build else False)
+            details={"cached_compile": build.cached} if build else {})
 
     def _limits(self, req: ExecRequest) -> Limits:
         cfg = self.config

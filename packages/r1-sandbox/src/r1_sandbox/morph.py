@@ -119,8 +119,7 @@ class MorphSandbox:
         return self.snapshot_id
 
     def _se(self, request: ExecRequest, message: str) -> ExecResult:
-        return ExecResult(verdict=Verdict.SE, message=message, provider=self.name, tier=self.tier,
-                          id=request.id)
+        return ExecResult(verdict=Verdict.SE, message=message, provider=self.name, id=request.id)
 
     async def _run_one(self, snapshot_id: str, request: ExecRequest) -> ExecResult:
         lifetime = lifetime_s(request, self.grace_s)
@@ -138,7 +137,7 @@ class MorphSandbox:
             report = parse_report(done.stdout)
             if done.exit_code != 0 and "error" not in report:
                 report = {"error": f"runner exit {done.exit_code}: {done.stderr[-500:]}"}
-            return result_from_report(report, request, provider=self.name, tier=self.tier)
+            return result_from_report(report, request, provider=self.name)
         except Exception as exc:  # per request: one lost instance never zeroes the batch
             return self._se(request, f"morph: {type(exc).__name__}: {exc}"[:2000])
         finally:

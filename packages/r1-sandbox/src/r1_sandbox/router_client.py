@@ -332,7 +332,7 @@ class RouterSandbox:
         with self._lock:
             self.stats.errors[message] = self.stats.errors.get(message, 0) + len(chunk)
         log.warning("%d executions marked SE: %s", len(chunk), message)
-        return [ExecResult(verdict=Verdict.SE, message=message, provider=self.name, tier=self.tier, id=r.id)
+        return [ExecResult(verdict=Verdict.SE, message=message, provider=self.name, id=r.id)
                 for r in chunk]
 
     def _count(self, results: list[ExecResult]) -> None:

@@ -232,8 +232,7 @@ class ExecutionService:
                 del self._walls[wall]
 
     def _system_error(self, request: ExecRequest, message: str) -> ExecResult:
-        return ExecResult(verdict=Verdict.SE, message=message, provider=self.provider, tier=self.tier,
-                          id=request.id)
+        return ExecResult(verdict=Verdict.SE, message=message, provider=self.provider, id=request.id)
 
     def health(self) -> dict[str, object]:
         return {
