@@ -32,13 +32,24 @@ def test_help_and_group_without_subcommand_exit_0():
 
 
 @pytest.mark.parametrize("kind", ["rewards", "sandboxes", "scorers", "benchmarks", "trainers",
-                                  "environments"])
+                                  "environments", "datasets"])
 def test_lists_are_json(kind):
     proc = r1(kind, "list", "--json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert isinstance(rows, list)
     assert all({"name", "aliases", "description", "provider"} <= set(r) for r in rows)
+
+
+def test_datasets_list_shows_the_plugins_sets_and_rewards_their_defaults():
+    sets = {r["name"]: r for r in json.loads(r1("datasets", "list", "--json").stdout)}
+    assert sets["math"]["provider"] == "r1-rewards" and sets["ioi_warmup"]["provider"] == "r1-cp"
+    assert sets["ioi_warmup"]["meta"] == {"cold_start": "ioi-cold-start"}
+    rewards = {r["name"]: r for r in json.loads(r1("rewards", "list", "--json").stdout)}
+    assert rewards["ioi"]["meta"] == {"dataset": "ioi-warmup"}
+    assert rewards["accuracy"]["meta"] == {"dataset": "math", "default": True}
+    proc = r1("datasets", "list")
+    assert proc.returncode == 0 and "cold_start=ioi" in proc.stdout and "r1-rewards" in proc.stdout
 
 
 def test_plugins_table_lists_first_party_packages():

@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 from r1_core.tinymodel import build_tiny_model
 from r1_core.training import coldstart
-from r1_core.training.coldstart import COLD_START_DATA, cold_start_dataset, cold_start_model
+from r1_core.training.coldstart import cold_start_dataset, cold_start_model
 from r1_core.training.data import load_dataset_named
 from r1_core.training.options import GRPOOptions
 from r1_core.training.rewards import default_dataset_for
 from r1_core.training.session import CPU_DEFAULTS, Session, _apply_machine_defaults
 
 pytest.importorskip("r1_cp")
+
+COLD_START_DATA = "bundled:ioi-cold-start"  # named by r1-cp's registration of ioi-warmup
 
 
 def _cpu_defaults(**given: object) -> GRPOOptions:

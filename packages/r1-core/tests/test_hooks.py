@@ -145,6 +145,68 @@ def test_hook_r1_register_trainers():
         assert trainer.run(trainer.config_class(steps=4)) == {"steps": 4}
 
 
+def test_hook_r1_register_datasets():
+    import pytest
+    from datasets import Dataset
+    from r1_core.errors import ConfigError, DataError
+    from r1_core.training.coldstart import cold_start_dataset
+    from r1_core.training.data import load_dataset_named
+    from r1_core.training.options import GRPOOptions
+    from r1_core.training.rewards import default_dataset_for
+
+    def brevity(completions, **kw):
+        return [0.0] * len(completions)
+
+    class P:
+        @hookimpl
+        def r1_register_datasets(self, register):
+            register("tiny-set", lambda: [{"prompt": "hi", "solution": "1"}], description="one row",
+                     cold_start="tiny-demos")
+            register("tiny-demos", lambda: Dataset.from_list([{"prompt": "hi", "completion": "1"}]),
+                     description="a Dataset")
+
+        @hookimpl
+        def r1_register_rewards(self, register):
+            register("brevity", brevity, description="short", dataset="tiny-set", default=True)
+            register("plain", brevity, description="no dataset")
+
+    with use_host(_host_with(P())) as host:
+        assert load_dataset_named("bundled:tiny-set").to_list() == [{"prompt": "hi", "solution": "1"}]
+        assert load_dataset_named("bundled:tiny_demos")["completion"] == ["1"]
+        with pytest.raises(DataError) as err:
+            load_dataset_named("bundled:nope")
+        assert "no bundled dataset 'nope'" in str(err.value) and "tiny_demos, tiny_set" in str(err.value)
+        assert host.registry("rewards").entry("brevity").meta == {"dataset": "tiny-set", "default": True}
+        assert default_dataset_for(["plain", "brevity"]) == "bundled:tiny-set"
+        assert default_dataset_for(["plain", "x.y:z"]) == "bundled:tiny-set"  # the default rewards' set
+        assert GRPOOptions.model_validate({}).reward_funcs == ["brevity"]  # the default=True rewards
+        assert cold_start_dataset(GRPOOptions.model_validate({"reward": "brevity"})) == "bundled:tiny-demos"
+        assert cold_start_dataset(GRPOOptions.model_validate({"reward": "plain", "model": "m"})) is None
+
+    class Bare:
+        @hookimpl
+        def r1_register_rewards(self, register):
+            register("plain", brevity, description="no dataset")
+
+    with use_host(_host_with(Bare())):
+        assert default_dataset_for(["plain"]) is None
+        with pytest.raises(ConfigError, match="no installed plugin registers a default one"):
+            GRPOOptions.model_validate({})
+
+
+def test_registration_keywords_are_checked_per_kind():
+    class P:
+        @hookimpl
+        def r1_register_rewards(self, register):
+            register("brevity", lambda completions, **kw: [0.0], datset="typo")
+
+    host = _host_with(P())
+    host.fill()
+    info = host.plugins["under-test"]
+    assert info.status == "failed" and "unknown keyword 'datset'" in info.error
+    assert "brevity" not in host.registry("rewards")
+
+
 def test_hook_r1_register_environments():
     class Counter:
         """Counts up."""

@@ -31,6 +31,10 @@ def r1_register_rewards(register: Register) -> None:
         @hookimpl
         def r1_register_rewards(register):
             register("brevity", brevity_reward, description="1 - len/1000")
+
+    Extra keywords: ``dataset="<registered dataset>"`` (what ``r1 train grpo --reward NAME`` trains on
+    without ``--dataset``) and ``default=True`` (one of the rewards used when none is named). A
+    factory declares its options with :func:`r1_core.reward_options.reward_options`.
     """
 
 
@@ -94,6 +98,23 @@ def r1_register_environments(register: Register) -> None:
         @hookimpl
         def r1_register_environments(register):
             register("calculator", CalculatorEnv, description="exact arithmetic on fractions")
+    """
+
+
+@hookspec
+def r1_register_datasets(register: Register) -> None:
+    """Register datasets that ``bundled:<name>`` names (``--dataset``, ``dataset_name:``, mixtures,
+    ``r1 data``): callables ``() -> rows`` returning a list of dicts or a ``datasets.Dataset``.
+
+    A reward names the set it trains on by default with ``register(..., dataset="<name>")`` in
+    ``r1_register_rewards``; ``cold_start="<name>"`` names a set of demonstrations to cold-start
+    from before GRPO on this one (the embedded job).
+
+    Example::
+
+        @hookimpl
+        def r1_register_datasets(register):
+            register("brevity-prompts", load_prompts, description="200 short questions with answers")
     """
 
 

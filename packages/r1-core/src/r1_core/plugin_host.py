@@ -203,9 +203,9 @@ class PluginHost:
             return
         provider = self._provider(impl.plugin_name)
 
-        def register(name: str, obj: Any, *, description: str = "", aliases: Any = ()) -> None:
+        def register(name: str, obj: Any, *, description: str = "", aliases: Any = (), **meta: Any) -> None:
             registry.add(name, obj, description=description, aliases=tuple(aliases),
-                         provider=provider)
+                         provider=provider, meta=meta)
             if info is not None:
                 info.provides.setdefault(kind, []).append(name)
 

@@ -1,28 +1,45 @@
 """Typed registries of named plugin objects (rewards, sandboxes, scorers, benchmarks, trainers,
-environments)."""
+environments, datasets)."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Generic, Protocol, TypeVar
 
-from r1_core.errors import DuplicateNameError, UnknownNameError
+from r1_core.errors import DuplicateNameError, PluginError, UnknownNameError
 
-__all__ = ["KINDS", "Entry", "Register", "Registry"]
+__all__ = ["KINDS", "META", "Entry", "Register", "Registry"]
 
 T = TypeVar("T")
 
-KINDS = ("rewards", "sandboxes", "scorers", "benchmarks", "trainers", "environments")
+KINDS = ("rewards", "sandboxes", "scorers", "benchmarks", "trainers", "environments", "datasets")
 """The registry kinds, each filled by the hook ``r1_register_<kind>``."""
+
+META: dict[str, dict[str, tuple[type, str]]] = {
+    "rewards": {
+        "dataset": (str, "the registered dataset (``bundled:<name>``) this reward trains on by default"),
+        "default": (bool, "part of the rewards `r1 train grpo` uses when none is named"),
+    },
+    "datasets": {
+        "cold_start": (str, "the registered dataset of demonstrations the embedded job cold-starts "
+                            "from when this set is its default training data"),
+    },
+}
+"""The extra keyword arguments ``register`` accepts per kind: ``{kind: {key: (type, meaning)}}``."""
 
 
 class Register(Protocol):
-    """The callback a hook implementation receives."""
+    """The callback a hook implementation receives.
+
+    ``meta`` are the kind's extra registration keywords (:data:`META`), e.g. a reward's
+    ``dataset="ioi-warmup"`` or ``default=True``; other kinds take none.
+    """
 
     def __call__(
-        self, name: str, obj: Any, *, description: str = "", aliases: Sequence[str] = ()
+        self, name: str, obj: Any, *, description: str = "", aliases: Sequence[str] = (), **meta: Any
     ) -> None: ...
 
 
@@ -35,6 +52,7 @@ class Entry(Generic[T]):
     description: str = ""
     aliases: tuple[str, ...] = ()
     provider: str = "<in-process>"
+    meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def singular(kind: str) -> str:
@@ -61,8 +79,20 @@ class Registry(Generic[T]):
         description: str = "",
         aliases: Sequence[str] = (),
         provider: str = "<in-process>",
+        meta: Mapping[str, Any] | None = None,
     ) -> None:
         key = normalize(name)
+        meta = dict(meta or {})
+        allowed = META.get(self.kind, {})
+        for k, value in meta.items():
+            if k not in allowed:
+                known = ", ".join(allowed) or "none"
+                raise PluginError(f"{singular(self.kind)} {key!r} is registered with unknown keyword {k!r}"
+                                  f" by {provider}",
+                                  f"{self.kind} take: description, aliases; extra: {known}")
+            if not isinstance(value, allowed[k][0]):
+                raise PluginError(f"{singular(self.kind)} {key!r}: {k}={value!r} from {provider} is not a "
+                                  f"{allowed[k][0].__name__}", f"{k}: {allowed[k][1]}")
         for k in (key, *map(normalize, aliases)):
             owner = self._owner(k)
             if owner is not None:
@@ -72,7 +102,8 @@ class Registry(Generic[T]):
                     "uninstall one of them or block one with R1_DISABLE_PLUGINS",
                 )
         self._entries[key] = Entry(name=key, obj=obj, description=description,
-                                   aliases=tuple(map(normalize, aliases)), provider=provider)
+                                   aliases=tuple(map(normalize, aliases)), provider=provider,
+                                   meta=MappingProxyType(meta))
         for alias in aliases:
             self._aliases[normalize(alias)] = key
 
@@ -112,3 +143,7 @@ class Registry(Generic[T]):
 
     def names(self) -> list[str]:
         return sorted(self._entries)
+
+    def in_order(self) -> list[Entry[T]]:
+        """The entries in registration order (plugins load sorted by entry-point name)."""
+        return list(self._entries.values())

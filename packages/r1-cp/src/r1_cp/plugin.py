@@ -41,6 +41,28 @@ def r1_register_benchmarks(register: Register) -> None:
     )
 
 
+DATASETS = {
+    "ioi": ("the bundled IOI-style problems, one row per subtask (what the ioi benchmark evaluates)", {}),
+    "ioi-warmup": ("IOI-style warm-up problems (small Python functions, a grader, an easy subtask): "
+                   "the ioi reward's training set", {"cold_start": "ioi-cold-start"}),
+    "ioi-cold-start": ("warm-up problems with reference solutions, the cold-start demonstrations "
+                       "(disjoint from ioi-warmup)", {}),
+    "ioi-held-out": ("warm-up problems kept for evaluation only", {}),
+    "codeforces": ("the bundled Codeforces-style problems", {}),
+    "usaco": ("the bundled USACO-style problems", {}),
+}
+
+
+@hookimpl
+def r1_register_datasets(register: Register) -> None:
+    from functools import partial
+
+    from r1_cp.dataset import dataset_rows
+
+    for name, (description, meta) in DATASETS.items():
+        register(name, partial(dataset_rows, name), description=description, **meta)
+
+
 @hookimpl
 def r1_register_commands(cli: typer.Typer) -> None:
     from r1_cp.cli import register

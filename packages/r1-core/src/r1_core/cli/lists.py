@@ -1,4 +1,4 @@
-"""``r1 {rewards,sandboxes,scorers,benchmarks,trainers} list``."""
+"""``r1 <kind> list`` for every registry kind (rewards, sandboxes, ..., datasets)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,16 @@ def _lister(kind: str):
         entries = list_entries(kind)
         if json_:
             print_json([{"name": e.name, "aliases": list(e.aliases), "description": e.description,
-                         "provider": e.provider} for e in entries])
+                         "provider": e.provider, "meta": dict(e.meta)} for e in entries])
             return
+        with_meta = any(e.meta for e in entries)
         table = Table("name", "aliases", "description", "provider")
+        if with_meta:
+            table.add_column("details", overflow="fold")
         for e in entries:
-            table.add_row(e.name, ", ".join(e.aliases), e.description, e.provider)
+            meta = ", ".join(k if v is True else f"{k}={v}" for k, v in e.meta.items())
+            details = [meta] if with_meta else []
+            table.add_row(e.name, ", ".join(e.aliases), e.description, e.provider, *details)
         console.print(table)
         if not entries:
             console.print(f"no {kind} registered (install a plugin that provides some)")

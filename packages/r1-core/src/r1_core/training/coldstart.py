@@ -28,10 +28,9 @@ from typing import Any
 from r1_core.errors import DataError
 from r1_core.files import atomic_write_json
 
-__all__ = ["COLD_START_DATA", "SFT_SETTINGS", "cold_start_dataset", "cold_start_key", "cold_start_model",
+__all__ = ["SFT_SETTINGS", "cold_start_dataset", "cold_start_key", "cold_start_model",
            "demonstrations"]
 
-COLD_START_DATA = "bundled:ioi-cold-start"
 # 8 demonstrations × 4 epochs at batch 4: enough for the answer's shape, too little to memorise
 # anything but the demonstrations themselves (measured: docs/training.md, "Defaults").
 SFT_SETTINGS: dict[str, Any] = {"max_steps": 8, "learning_rate": 5e-4, "batch_size": 4, "lora_r": 16,
@@ -43,20 +42,28 @@ _OFF = {"", "none", "off", "false", "no"}
 def cold_start_dataset(opts: Any) -> str | None:
     """The demonstrations to cold-start from, or None.
 
-    An explicit ``cold_start`` wins (``none`` turns it off). Unset, the embedded IOI job (the ``ioi``
-    reward on its default data and the default model, one process) cold-starts from
-    ``bundled:ioi-cold-start``; any other run starts from its model as given.
+    An explicit ``cold_start`` wins (``none`` turns it off). Unset, the embedded job (the default
+    model on the rewards' default dataset, one process) cold-starts from the set that dataset's
+    registration names (``register(..., cold_start="ioi-cold-start")``: r1-cp's ``ioi-warmup``, the
+    ``ioi`` reward's data); any other run starts from its model as given.
     """
     chosen = getattr(opts, "cold_start", None)
     if chosen is not None:
         return None if str(chosen).strip().lower() in _OFF else str(chosen)
+    from r1_core.dataset_names import BUNDLED_PREFIX, parse_dataset_name
+    from r1_core.plugin_host import get_host
     from r1_core.training.rewards import default_dataset_for
 
     embedded = (opts.model_name_or_path is None and opts.dataset_name is None
                 and opts.dataset_mixture is None)
     single = int(os.environ.get("WORLD_SIZE", "1")) == 1
-    ioi = default_dataset_for(opts.reward_funcs) == "bundled:ioi-warmup"
-    return COLD_START_DATA if embedded and single and ioi else None
+    default = default_dataset_for(opts.reward_funcs)
+    if not (embedded and single and default):
+        return None
+    datasets = get_host().registry("datasets")
+    name = parse_dataset_name(default).name
+    demos = datasets.entry(name).meta.get("cold_start") if name in datasets else None
+    return f"{BUNDLED_PREFIX}{demos}" if demos else None
 
 
 def demonstrations(dataset: str, system_prompt: str | None = None) -> list[dict[str, Any]]:

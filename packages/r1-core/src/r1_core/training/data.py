@@ -1,15 +1,8 @@
 """Training data: loading (Hub, local files, bundled sets), mixtures and chat formatting.
 
-Dataset names follow :mod:`r1_core.dataset_names`; the bundled sets are:
-
-- ``bundled:math`` — ~50 math word problems shipped with r1-core (``prompt``, ``solution``,
-  ``completion`` demonstrations), fitting the ``accuracy`` / ``format`` / ``tag_count`` rewards;
-- ``bundled:ioi`` / ``bundled:codeforces`` / ``bundled:usaco`` — r1-cp's sample problems (what
-  the CP benchmarks evaluate on);
-- ``bundled:ioi-warmup`` — r1-cp's IOI-style warm-up problems (small Python functions with a
-  grader and an easy subtask), the default training set of the ``ioi`` reward;
-  ``bundled:ioi-cold-start`` (the cold-start demonstrations) and ``bundled:ioi-held-out``
-  (evaluation only) are disjoint from it.
+Dataset names follow :mod:`r1_core.dataset_names`. ``bundled:<name>`` is a dataset a plugin
+registered (hook ``r1_register_datasets``; ``r1 datasets list``), e.g. r1-rewards' ``math`` and
+r1-cp's ``ioi``, ``ioi-warmup``, ``codeforces`` ...
 
 A directory is one written by ``Dataset.save_to_disk`` or one holding data files.
 """
@@ -19,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from r1_core.dataset_names import parse_dataset_name
-from r1_core.errors import ConfigError, DataError, MissingExtraError
+from r1_core.dataset_names import BUNDLED_PREFIX, parse_dataset_name
+from r1_core.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -28,29 +21,32 @@ if TYPE_CHECKING:
     from r1_core.training.options import RunOptions
 
 __all__ = [
-    "BUNDLED_DIR", "build_mixture", "load_dataset_named", "load_train_dataset", "to_prompt_dataset",
+    "build_mixture", "load_dataset_named", "load_train_dataset", "to_prompt_dataset",
     "to_sft_dataset",
 ]
 
-BUNDLED_DIR = Path(__file__).parent / "data"
 _FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
-CP_SETS = ("ioi", "ioi-warmup", "ioi-cold-start", "ioi-held-out", "codeforces", "usaco")
 
 
 def _bundled(name: str) -> Dataset:
     from datasets import Dataset
 
-    if name in CP_SETS:
-        try:
-            from r1_cp import dataset_rows
-        except ImportError:
-            raise MissingExtraError(f"r1-cp (needed for the bundled {name} problems)", "r1-cp") from None
-        return Dataset.from_list(list(dataset_rows(name)))
-    path = BUNDLED_DIR / f"{name}.jsonl"
-    if not path.is_file():
-        known = sorted([p.stem for p in BUNDLED_DIR.glob("*.jsonl")] + list(CP_SETS))
-        raise DataError(f"no bundled dataset {name!r}", f"bundled sets: {', '.join(known)}")
-    return _from_files([path], "train")
+    from r1_core.plugin_host import get_host
+    from r1_core.registry import normalize
+
+    registry = get_host().registry("datasets")
+    if name not in registry:
+        known = ", ".join(registry.names()) or "none (pip install r1-rewards or r1-cp)"
+        raise DataError(f"no bundled dataset {name!r}",
+                        f"registered datasets: {known} (`r1 datasets list`)")
+    entry = registry.entry(name)
+    rows = entry.obj()
+    if isinstance(rows, Dataset):
+        return rows
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise DataError(f"dataset {BUNDLED_PREFIX}{normalize(name)} ({entry.provider}) did not return rows",
+                        "a registered dataset returns a list of dicts or a datasets.Dataset")
+    return Dataset.from_list(rows)
 
 
 def _from_files(files: list[Path], split: str) -> Dataset:
@@ -107,12 +103,19 @@ def _from_hub(name: str, config: str | None, split: str) -> Dataset:
                         "pass a local file/dir or bundled:<name>; the Hub may be unreachable") from None
 
 
-def load_train_dataset(opts: RunOptions, default: str) -> Dataset:
-    """The training split from ``dataset_name`` or ``dataset_mixture`` (or ``default``)."""
+def load_train_dataset(opts: RunOptions, default: str | None) -> Dataset:
+    """The training split from ``dataset_name`` or ``dataset_mixture`` (or ``default``; None: the
+    rewards name no dataset, so one must be given)."""
 
     mixture = opts.dataset_mixture
     if mixture is None:
-        ds = load_dataset_named(opts.dataset_name or default, opts.dataset_config, opts.dataset_train_split)
+        name = opts.dataset_name or default
+        if name is None:
+            rewards = ", ".join(getattr(opts, "reward_funcs", None) or []) or "none"
+            raise DataError(f"no dataset given and no reward of this run ({rewards}) names a default one",
+                            "pass --dataset (a Hub id, a .jsonl/.parquet file or bundled:<name>; "
+                            "see `r1 datasets list`)")
+        ds = load_dataset_named(name, opts.dataset_config, opts.dataset_train_split)
     else:
         ds = build_mixture(mixture)[0]
     if opts.max_train_samples is not None:

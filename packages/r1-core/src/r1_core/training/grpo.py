@@ -41,10 +41,10 @@ def grpo_trl_fields(opts: GRPOOptions) -> dict[str, Any]:
     return {k: getattr(opts, k) for k in _GRPO_FIELDS}
 
 
-def dataset_label(opts: Any, default: str) -> str:
+def dataset_label(opts: Any, default: str | None) -> str:
     if opts.dataset_mixture is not None:
         return "mixture of " + ", ".join(d.id for d in opts.dataset_mixture.datasets)
-    return opts.dataset_name or default
+    return opts.dataset_name or default or "?"
 
 
 TrainerFactory = Callable[..., Any]

@@ -273,9 +273,10 @@ class GRPOOptions(RunOptions):
     trl_config: ClassVar[str] = "trl:GRPOConfig"
     trainer_name: ClassVar[str] = "grpo"
 
-    reward_funcs: list[str] = Field(
-        default_factory=lambda: ["accuracy", "format", "tag_count"],
-        description="reward names (alias --reward, repeatable) or module:function")
+    reward_funcs: list[str] | None = Field(
+        None, description="reward names (alias --reward, repeatable) or module:function; default: the "
+                          "rewards registered as defaults (`r1 rewards list`: r1-rewards' accuracy, format, "
+                          "tag_count)")
     reward_weights: list[float] | None = Field(None, description="one weight per reward (default 1.0 each)")
     reward_kwargs: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per-reward factory options, e.g. {cosine: {max_len: 500}}")
@@ -350,6 +351,10 @@ class GRPOOptions(RunOptions):
 
     @model_validator(mode="after")
     def _weights_match(self) -> GRPOOptions:
+        if self.reward_funcs is None:
+            from r1_core.training.rewards import default_rewards
+
+            self.reward_funcs = default_rewards()
         if self.reward_weights is not None and len(self.reward_weights) != len(self.reward_funcs):
             raise ValueError(f"reward_weights has {len(self.reward_weights)} values but reward_funcs has "
                              f"{len(self.reward_funcs)}")

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from r1_core.api import get_reward, load_object
+from r1_core.dataset_names import BUNDLED_PREFIX
 from r1_core.errors import ConfigError, DataError, UnknownNameError
 from r1_core.plugin_host import get_host
 
 if TYPE_CHECKING:
     from r1_core.training.options import GRPOOptions
 
-__all__ = ["RewardPlan", "build_reward_funcs", "check_reward_columns", "default_dataset_for", "plan_rewards",
-           "redact"]
+__all__ = ["RewardPlan", "build_reward_funcs", "check_reward_columns", "default_dataset_for",
+           "default_rewards", "plan_rewards", "redact"]
 
 # The bundled dataset whose columns each competitive-programming reward needs. IOI trains on the
 # warm-up problems so that the IOI benchmark (bundled:ioi) stays held out.
@@ -38,14 +39,29 @@ _TRL_KWARGS = {"prompts", "completions", "completion_ids", "trainer_state", "log
                "environments"}
 
 
-def default_dataset_for(reward_names: Sequence[str]) -> str:
-    """``bundled:ioi-warmup`` for ``--reward ioi``, ``bundled:codeforces`` / ``bundled:usaco`` for
-    those rewards, else ``bundled:math``."""
+def default_rewards() -> list[str]:
+    """The rewards registered with ``default=True``, in registration order (``r1 train grpo`` without
+    ``--reward``); a one-line error when none is."""
+    names = [e.name for e in get_host().registry("rewards").in_order() if e.meta.get("default")]
+    if not names:
+        raise ConfigError("no reward given (--reward) and no installed plugin registers a default one",
+                          "name a reward with --reward (`r1 rewards list`), or pip install r1-rewards")
+    return names
+
+
+def default_dataset_for(reward_names: Sequence[str]) -> str | None:
+    """The dataset a run of these rewards trains on when it names none: ``bundled:<name>`` of the
+    first reward whose registration names one (``register(..., dataset="ioi-warmup")``); when none
+    does (rewards that fit any data, such as ``format``), the one the default rewards name (what
+    ``r1 train grpo`` without ``--reward`` trains on); else None (the run must name a dataset)."""
+    rewards = get_host().registry("rewards")
     for name in reward_names:
-        key = name.strip().lower().replace("-", "_")
-        if key in _CP_REWARDS:
-            return f"bundled:{_CP_REWARDS[key]}"
-    return "bundled:math"
+        if ":" not in name and name in rewards and rewards.entry(name).meta.get("dataset"):
+            return f"{BUNDLED_PREFIX}{rewards.entry(name).meta['dataset']}"
+    for entry in rewards.in_order():
+        if entry.meta.get("default") and entry.meta.get("dataset"):
+            return f"{BUNDLED_PREFIX}{entry.meta['dataset']}"
+    return None
 
 
 def _candidates(opts: GRPOOptions) -> dict[str, Any]:
