@@ -38,13 +38,13 @@ def register_local_commands(group: typer.Typer) -> None:
         from r1_core.cli.app import console, print_json
         from r1_core.protocols import ExecRequest
 
-        from r1_sandbox.languages import LANGUAGES
+        from r1_sandbox.languages import LOCAL_LANGUAGES
         from r1_sandbox.languages import language as find_language
         from r1_sandbox.local import LocalSandbox
 
-        if find_language(language) is None:
+        if find_language(language, local=True) is None:
             raise SandboxError(f"unknown language {language!r} (r1 sandbox run --language)",
-                               f"use one of {', '.join(LANGUAGES)}")
+                               f"use one of {', '.join(LOCAL_LANGUAGES)}")
         request = ExecRequest(language=language, source=_read(file, "source file"),
                               stdin=_read(stdin, "stdin file") if stdin else "", time_limit_s=time_limit,
                               memory_limit_mb=memory_limit, id=file.name)

@@ -1,8 +1,11 @@
 """What the cloud providers (E2B, Morph) share: the job they upload and the verdict they map back.
 
 Both run :mod:`r1_sandbox.cloud_runner` inside a fresh VM per request, so a program behaves the
-same on either cloud; its report of facts is judged by the local sandbox's rules
-(:func:`r1_sandbox.verdicts.decide`), so a verdict means the same wherever the program ran.
+same on either cloud. The runner knows no language: the job carries the program's file name and
+its compile and run command lines, built here from :mod:`r1_sandbox.languages` (the table the local
+sandbox uses), so flags and languages cannot drift. Its report of facts is judged by the local
+sandbox's rules (:func:`r1_sandbox.verdicts.decide`), so a verdict means the same wherever the
+program ran.
 """
 
 from __future__ import annotations
@@ -13,18 +16,20 @@ import weakref
 from importlib import resources
 from typing import Any
 
+from r1_core.errors import SandboxError
 from r1_core.protocols import ExecRequest, ExecResult, Verdict
 
 from r1_sandbox.isolation import Limits
+from r1_sandbox.languages import LANGUAGES, language
 from r1_sandbox.supervise import Outcome
 from r1_sandbox.verdicts import decide
 
-__all__ = ["COMPILE_BUDGET_S", "LoopSemaphores", "job_json", "lifetime_s", "parse_report",
-           "result_from_report", "runner_source"]
+__all__ = ["COMPILE_BUDGET_S", "VM_TOOLS", "LoopSemaphores", "job_json", "lifetime_s", "parse_report",
+           "program_plan", "result_from_report", "runner_source"]
 
 COMPILE_BUDGET_S = 60.0  # the runner's compile wall limit
-_LANGUAGE_ALIASES = {"python3": "python", "py": "python", "c++": "cpp", "cxx": "cpp", "js": "javascript",
-                     "node": "javascript"}
+VM_TOOLS = {"python": "python3", "cxx": "g++", "cc": "gcc", "javac": "javac", "java": "java", "node": "node"}
+"""The command a VM runs for each tool a :class:`~r1_sandbox.languages.Language` names."""
 
 
 class LoopSemaphores:
@@ -50,19 +55,36 @@ def runner_source() -> str:
     return resources.files("r1_sandbox").joinpath("cloud_runner.py").read_text(encoding="utf-8")
 
 
+def program_plan(request: ExecRequest) -> dict[str, Any]:
+    """How the runner builds and runs the program: the languages table's command lines for a VM
+    (its tools on ``PATH``, the build in the work dir). Raises :class:`SandboxError` for a language
+    the table does not have."""
+    lang = language(request.language)
+    if lang is None:
+        raise SandboxError(f"unknown language {request.language!r} for the cloud sandboxes",
+                           f"use one of {', '.join(LANGUAGES)}")
+    main = lang.source_name(request.source)
+    compile_argv = None
+    if lang.compiled:
+        flags = list(request.compile_flags) if request.compile_flags is not None else list(lang.default_flags)
+        compile_argv = lang.compile_argv(VM_TOOLS[lang.compiler], flags, lang.units(main, request.files),
+                                         pch=False, fast_linker=False)
+    run_argv = lang.run_argv(VM_TOOLS[lang.runner] if lang.runner else "", request.source, [], artifacts=".")
+    return {"language": lang.name, "main": main, "compile_argv": compile_argv, "run_argv": run_argv,
+            "address_space_limit": lang.address_space_limit}
+
+
 def job_json(request: ExecRequest, *, isolate_network: bool = True) -> str:
-    """The runner's job: the request with its defaults resolved (the runner knows no defaults)."""
+    """The runner's job: the request with its defaults resolved and its program's command lines
+    (the runner knows no defaults and no language)."""
     job: dict[str, Any] = {
-        "language": _LANGUAGE_ALIASES.get(request.language.lower(), request.language.lower()),
+        "program": program_plan(request),
         "source": request.source, "stdin": request.stdin, "files": request.files,
         "read_files": request.read_files, "args": request.args,
         "time_limit_s": request.time_limit_s, "wall_limit_s": request.effective_wall_limit_s,
         "memory_limit_mb": request.memory_limit_mb, "output_limit_bytes": request.output_limit_bytes,
         "stderr_limit_bytes": request.stderr_limit_bytes, "isolate_network": isolate_network,
     }
-    if request.compile_flags is not None:
-        compiler = "gcc" if job["language"] == "c" else "g++"
-        job["compile_argv"] = [compiler, *request.compile_flags, "-o", "prog", "{units}"]
     return json.dumps(job)
 
 

@@ -1,9 +1,11 @@
 """Runs one job inside a cloud sandbox (E2B, Morph): ``python3 cloud_runner.py JOB.json[.b64]``.
 
 This file is uploaded as text and run by the VM's own ``python3``, so it uses the standard
-library only and imports nothing from r1. It compiles if needed, runs the program under CPU,
-memory and output rlimits with a wall-clock kill, and prints one JSON report of facts on stdout;
-the host (:mod:`r1_sandbox.cloud`) turns the facts into a verdict, the same way for every cloud.
+library only and imports nothing from r1. It knows no language: the job's ``program`` names the
+main file and the compile and run command lines, built by the host from r1's one languages table
+(:func:`r1_sandbox.cloud.program_plan`). It compiles if asked, runs the program under CPU, memory
+and output rlimits with a wall-clock kill, and prints one JSON report of facts on stdout; the host
+(:mod:`r1_sandbox.cloud`) turns the facts into a verdict, the same way for every cloud.
 """
 
 import base64
@@ -17,14 +19,6 @@ import sys
 import time
 
 COMPILE_WALL_S = 60.0
-LANGUAGES = {
-    # name: (main file, compile argv or None, run argv); "{units}" expands to the sources
-    "python": ("main.py", None, ["python3", "-B", "main.py"]),
-    "cpp": ("main.cpp", ["g++", "-std=gnu++17", "-O2", "-pipe", "-o", "prog", "{units}"], ["./prog"]),
-    "c": ("main.c", ["gcc", "-std=gnu11", "-O2", "-pipe", "-o", "prog", "{units}", "-lm"], ["./prog"]),
-    "javascript": ("main.js", None, ["node", "main.js"]),
-}
-UNIT_SUFFIXES = {"cpp": (".cpp", ".cc", ".cxx"), "c": (".c",)}
 
 
 def _safe_path(root, name):
@@ -62,7 +56,7 @@ def _limits(job):
     def apply():
         os.setsid()
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        if job["language"] != "javascript":  # V8 reserves far more address space than it uses
+        if job["program"]["address_space_limit"]:  # not for V8 or the JVM: they reserve far more
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -70,12 +64,7 @@ def _limits(job):
     return apply
 
 
-def _compile(job, root, spec):
-    suffixes = UNIT_SUFFIXES.get(job["language"], ())
-    units = [spec[0], *sorted(n for n in job["files"] if n.endswith(suffixes))]
-    argv = []
-    for part in job.get("compile_argv") or spec[1]:
-        argv += units if part == "{units}" else [part]
+def _compile(argv, root):
     start = time.monotonic()
     try:
         proc = subprocess.run(argv, cwd=root, capture_output=True, timeout=COMPILE_WALL_S)
@@ -129,21 +118,18 @@ def _run(job, root, argv):
 
 def run_job(job, root):
     root = os.path.abspath(root)
-    spec = LANGUAGES.get(job["language"])
-    if spec is None:
-        return {"error": f"language {job['language']!r} is not supported here (supported: "
-                         f"{', '.join(sorted(LANGUAGES))})"}
+    program = job["program"]
     os.makedirs(root, exist_ok=True)
-    _write(os.path.join(root, spec[0]), job["source"])
     for name, text in job["files"].items():
         _write(_safe_path(root, name), text)
+    _write(_safe_path(root, program["main"]), job["source"])
     _write(os.path.join(root, ".stdin"), job["stdin"])
     report = {"error": None, "compile": None}
-    if spec[1] is not None:
-        report["compile"] = _compile(job, root, spec)
+    if program["compile_argv"] is not None:
+        report["compile"] = _compile(program["compile_argv"], root)
         if not report["compile"]["ok"]:
             return report
-    argv = _network_prefix(job.get("isolate_network", True)) + list(spec[2]) + list(job["args"])
+    argv = _network_prefix(job.get("isolate_network", True)) + list(program["run_argv"]) + list(job["args"])
     try:
         report.update(_run(job, root, argv))
     except FileNotFoundError as exc:

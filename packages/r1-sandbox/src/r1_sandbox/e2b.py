@@ -92,13 +92,14 @@ class E2BSandbox:
         lifetime = lifetime_s(request, self.grace_s)
         sandbox = None
         try:
+            job = job_json(request)  # an unknown language fails here, before a sandbox is created
             create = self._sdk.AsyncSandbox.create(
                 template=self.template, timeout=lifetime, allow_internet_access=self.allow_internet,
                 api_key=self.api_key, request_timeout=self.request_timeout_s)
             sandbox = await asyncio.wait_for(create, self.request_timeout_s + 5)
             await sandbox.files.write(f"{self.workdir}/runner.py", self._runner,
                                       request_timeout=self.request_timeout_s)
-            await sandbox.files.write(f"{self.workdir}/job.json", job_json(request),
+            await sandbox.files.write(f"{self.workdir}/job.json", job,
                                       request_timeout=self.request_timeout_s)
             stdout = await self._exec(sandbox, request, lifetime)
             return result_from_report(parse_report(stdout), request, provider=self.name)

@@ -52,7 +52,7 @@ from r1_core.protocols import ExecRequest, ExecResult, Verdict
 from r1_sandbox.compile_cache import Build, CompileCache, compile_key
 from r1_sandbox.compile_flags import check_compile_flags
 from r1_sandbox.isolation import TIERS, Isolation, Limits, Mount
-from r1_sandbox.languages import ARTIFACTS, LANGUAGES, PCH_MOUNT, Language, language
+from r1_sandbox.languages import ARTIFACTS, LANGUAGES, LOCAL_LANGUAGES, PCH_MOUNT, Language, language
 from r1_sandbox.launcher import build_launcher
 from r1_sandbox.local_config import LocalSandboxConfig
 from r1_sandbox.pch import PchLimits, PrecompiledHeaders, uses_bits_header
@@ -243,13 +243,14 @@ class LocalSandbox:
 
     # ------------------------------------------------------------------ one request
     def _validate(self, req: ExecRequest) -> None:
-        if language(req.language) is None:
-            raise SandboxError(f"local sandbox: unknown language {req.language!r}",
-                               f"use one of {', '.join(LANGUAGES)}")
+        if language(req.language, local=True) is None:
+            where = " (the cloud sandboxes run it, not this one)" if language(req.language) else ""
+            raise SandboxError(f"local sandbox: unknown language {req.language!r}{where}",
+                               f"use one of {', '.join(LOCAL_LANGUAGES)}")
         for name in [*req.files, *req.read_files]:
             check_relative(name, "file")
         check_compile_flags(req.language, req.compile_flags)  # compiler options are code: allow-list
-        lang = language(req.language)
+        lang = language(req.language, local=True)
         assert lang is not None
         for option in filter(None, (lang.compiler, lang.runner)):
             tool = getattr(self.config, option)
@@ -272,7 +273,7 @@ class LocalSandbox:
         return result
 
     def _run_checked(self, req: ExecRequest) -> ExecResult:
-        lang = language(req.language)
+        lang = language(req.language, local=True)
         assert lang is not None
         build = self._build(lang, req) if lang.compiled else None
         if build is not None and not build.ok:
@@ -345,7 +346,7 @@ class LocalSandbox:
         if lang.name == "cpp" and self.config.precompiled_header and uses_bits_header(source):
             pch = self.headers.get(compiler, flags, self._build_in_sandbox)
         main = lang.source_name(source)
-        units = [main, *sorted(n for n in code if n.lower().endswith(lang.unit_suffixes) and n != main)]
+        units = lang.units(main, code)
         argv = lang.compile_argv(compiler, flags, units, pch=pch is not None)
         mounts = [Mount(pch, PCH_MOUNT)] if pch is not None else []
         limits = self._compile_limits()

@@ -125,12 +125,13 @@ class MorphSandbox:
         lifetime = lifetime_s(request, self.grace_s)
         instance = None
         try:
+            job = job_json(request)  # an unknown language fails here, before an instance starts
             instance = await asyncio.wait_for(
                 self.client.instances.astart(snapshot_id, ttl_seconds=lifetime + int(self.startup_timeout_s),
                                              ttl_action="stop", timeout=self.startup_timeout_s),
                 self.startup_timeout_s + 10)
             await self._upload(instance, "runner.py", self._runner)
-            await self._upload(instance, "job.json", job_json(request))
+            await self._upload(instance, "job.json", job)
             home = self.workdir
             argv = ["python3", f"{home}/runner.py", f"{home}/job.json", f"{home}/work"]
             done = await instance.aexec(argv, timeout=lifetime)
