@@ -88,9 +88,11 @@ main({argv!r})
 
 
 @pytest.mark.parametrize(("argv", "what"), [
-    (["train", "grpo", "--max-steps", "1"], "the grpo trainer needs the training stack"),
-    (["train", "sft", "--max-steps", "1"], "the sft trainer needs the training stack"),
-    (["train", "grpo", "--dry-run"], "r1 train grpo --dry-run needs the training stack"),
+    (["train", "grpo", "--max-steps", "1"], "r1 train grpo needs the training stack"),
+    (["train", "sft", "--max-steps", "1"], "r1 train sft needs the training stack"),
+    (["train", "grpo", "--dry-run"], "r1 train grpo needs the training stack"),
+    # before the options are validated: a light install learns what to install first
+    (["train", "combined", "--no-such-option", "1"], "r1 train combined needs the training stack"),
 ])
 def test_train_without_the_stack_names_the_extra_in_one_line(argv, what, tmp_path):
     proc = _r1_without_stack([*argv, "--output-dir", str(tmp_path / "run")], tmp_path)
@@ -101,6 +103,29 @@ def test_train_without_the_stack_names_the_extra_in_one_line(argv, what, tmp_pat
     assert "torch" in lines[0] and "trl" in lines[0]  # what is missing
     assert lines[0].endswith('run: pip install "r1-core[train]"'), lines[0]
     assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_library_trainers_and_dry_run_without_the_stack_raise_missing_extra(tmp_path):
+    proc = python(BLOCK + f"""
+from r1_core import get_trainer
+from r1_core.errors import MissingExtraError
+from r1_core.training.dryrun import dry_run
+from r1_core.training.options import GRPOOptions
+
+opts = GRPOOptions(reward_funcs=["accuracy"], output_dir={str(tmp_path / "run")!r})
+for call in (lambda: get_trainer("grpo").run(opts), lambda: dry_run("grpo", opts, {{}})):
+    try:
+        call()
+    except MissingExtraError as exc:
+        print(exc)
+    else:
+        raise AssertionError("no MissingExtraError")
+""", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trainer, dry = proc.stdout.strip().splitlines()
+    assert trainer.startswith("the grpo trainer needs the training stack (torch, transformers, trl")
+    assert dry.startswith("r1 train grpo --dry-run needs the training stack")
+    assert trainer.endswith('run: pip install "r1-core[train]"') and dry.endswith('"r1-core[train]"')
 
 
 def test_report_without_matplotlib_names_the_extra_in_one_line(tmp_path):

@@ -120,7 +120,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> dict
     rows = read_metrics(run)
     from r1_core.training.requires import require_training_stack
 
-    require_training_stack("r1 report (its plots)", ("matplotlib",))
+    require_training_stack("r1 report", ("matplotlib",))  # its plots
     out = Path(out_dir) if out_dir else run
     out.mkdir(parents=True, exist_ok=True)
     plots = []

@@ -10,6 +10,7 @@ from r1_core.api import get_trainer, list_entries
 from r1_core.cli.app import console, err_console, print_json
 from r1_core.config_parsing import load_config, parse_cli_overrides, read_yaml
 from r1_core.errors import UnknownNameError
+from r1_core.training.entries import TrainingStackEntry
 
 
 def register(app: typer.Typer) -> None:
@@ -46,6 +47,8 @@ def register(app: typer.Typer) -> None:
             console.print("trainers: " + ", ".join(names))
             raise typer.Exit(0)
         entry = get_trainer(trainer)
+        if isinstance(entry, TrainingStackEntry):  # a light install: this line before any option error
+            entry.require_stack(f"r1 train {entry.name}")
         overrides = parse_cli_overrides(list(ctx.args))
         cfg = load_config(entry.config_class, config, overrides)
         if dry_run:
@@ -78,4 +81,7 @@ def _options_help(name: str) -> str:
     for field, info in model.model_fields.items():
         default = "" if info.is_required() else f" [default: {info.get_default(call_default_factory=True)!r}]"
         lines.append(f"  --{field.replace('_', '-')}: {info.description or ''}{default}")
+    extra_help = getattr(model, "extra_help", None)
+    if extra_help is not None:
+        lines += extra_help()
     return "\n".join(lines)
