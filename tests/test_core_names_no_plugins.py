@@ -10,8 +10,6 @@ import r1_core
 SRC = Path(r1_core.__file__).parent
 PLUGIN_PACKAGES = ("r1_sandbox", "r1_cp", "r1_rewards", "r1_cli")
 _MODULE_SPEC = re.compile(rf"^(?:{'|'.join(PLUGIN_PACKAGES)})(?:\.[A-Za-z_][\w.]*)?(?::[A-Za-z_]\w*)?$")
-# Being moved out by the dataset-hook work (issue 16, item 1); remove once it has landed.
-PENDING: set[str] = set()
 
 
 def _plugin_references(path: Path) -> list[str]:
@@ -42,8 +40,6 @@ def test_r1_core_imports_no_plugin_package():
     offenders = {}
     for path in sorted(SRC.rglob("*.py")):
         relative = path.relative_to(SRC).as_posix()
-        if relative in PENDING:
-            continue
         found = _plugin_references(path)
         if found:
             offenders[relative] = found
