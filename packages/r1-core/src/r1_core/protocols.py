@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 __all__ = [
     "OPTIONAL_PROTOCOLS",
@@ -123,6 +123,15 @@ class ExecResult(BaseModel):
     @property
     def ok(self) -> bool:
         return self.verdict == Verdict.OK
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tier(self) -> str:
+        """The isolation tier the program ran under, for providers that have tiers ('' otherwise).
+
+        Read from ``details``; it is also written at the top level of the JSON form, as the
+        architecture's result format names it, and folded back into ``details`` on parsing."""
+        return str(self.details.get("tier") or "")
 
 
 @runtime_checkable
