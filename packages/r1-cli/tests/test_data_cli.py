@@ -210,7 +210,7 @@ def test_filter_pass_rate_dry_run_reports_every_key(r1, tmp_path):
     assert all(k["reason"] for k in plan["keys"].values() if k["status"] == "ignored")
     assert plan["settings"]["model"] == "org/model" and plan["settings"]["min_rate"] == 0.1
     # open-r1's default code_provider was e2b: a router URL alone routes the code reward to it
-    assert plan["rewards"][0]["provider"] == "router"
+    assert plan["rewards"][0]["options"]["provider"] == "router"
     assert plan["rewards"][0]["options"]["provider_config"] == {"urls": ["http://ip-10-0-0-2:8000"]}
     assert not (tmp_path / "out").exists()
 

@@ -168,16 +168,19 @@ def test_code_execution_keys_reach_their_rewards(capsys):
     rewards = {r["name"]: r for r in report["rewards"]}
     # code_provider (+ its router URL) → the test-case code rewards only
     for name in ("code", "binary_code"):
-        assert rewards[name]["provider"] == "router"
-        assert rewards[name]["provider_from"] == "code_provider + e2b_router_url"
+        assert rewards[name]["options"]["provider"] == "router"
+        assert rewards[name]["sources"]["provider"] == "code_provider + e2b_router_url"
         assert rewards[name]["options"]["provider_config"] == {"urls": ["http://ip-10-0-0-1:8000"]}
     # ioi_provider → IOI only, with the parallelism the provider understands
     ioi = rewards["ioi_code"]
-    assert ioi["provider"] == "local" and ioi["provider_from"] == "ioi_provider"
-    assert rewards["ioi_code"]["options"]["provider_config"] == {"max_workers": 4}
-    assert rewards["ioi_code"]["options"]["test_batch_size"] == 3
-    assert rewards["format"]["provider"] is None and rewards["format"]["options"] == {}
+    assert ioi["options"]["provider"] == "local" and ioi["sources"]["provider"] == "ioi_provider"
+    assert ioi["options"]["provider_config"] == {"max_workers": 4}
+    assert ioi["sources"]["provider_config"] == "parallel_code_exec_per_proc"
+    assert ioi["options"]["test_batch_size"] == 3
+    assert ioi["sources"]["test_batch_size"] == "code_eval_test_batch_size"
+    assert rewards["format"]["options"] == {} and rewards["format"]["sources"] == {}
     assert rewards["cosine"]["options"]["min_value_wrong"] == 0.0
+    assert rewards["cosine"]["sources"]["min_value_wrong"] == "cosine_min_value_wrong"
     assert rewards["soft_overlong_punishment"]["options"] == {"max_completion_len": 16384,
                                                              "soft_punish_cache": 4096}
     assert report["keys"]["e2b_router_url"]["status"] == "mapped"
@@ -187,9 +190,10 @@ def test_ioi_provider_does_not_touch_code_rewards(capsys):
     report = dry(capsys, "grpo", "--reward", "code", "--reward", "cf_code", "--reward", "ioi",
                  "--code-provider", "e2b", "--ioi-provider", "local", "--parallel-code-exec-per-proc", "3")
     rewards = {r["name"]: r for r in report["rewards"]}
-    assert rewards["code"]["provider"] == "e2b"
+    assert rewards["code"]["options"]["provider"] == "e2b"
     assert rewards["code"]["options"]["provider_config"] == {"max_parallel": 3}
-    assert rewards["cf_code"]["provider"] == rewards["ioi"]["provider"] == "local"
+    assert rewards["cf_code"]["options"]["provider"] == rewards["ioi"]["options"]["provider"] == "local"
+    assert rewards["ioi"]["options"]["provider_config"] == {"max_workers": 3}
 
 
 def test_unregistered_provider_is_refused_before_any_model_loads(capsys):
@@ -311,12 +315,12 @@ def test_a_router_url_alone_routes_code_rewards_to_it(capsys):
     report = dry(capsys, "grpo", "--reward", "binary_code", "--reward", "ioi",
                  "--e2b-router-url", "host:8000")
     rewards = {r["name"]: r for r in report["rewards"]}
-    assert rewards["binary_code"]["provider"] == "router"
-    assert rewards["binary_code"]["provider_from"] == "e2b_router_url"
-    assert rewards["ioi"]["provider"] == "router"  # no ioi_provider: the code provider decides
+    assert rewards["binary_code"]["options"]["provider"] == "router"
+    assert rewards["binary_code"]["sources"]["provider"] == "e2b_router_url"
+    assert rewards["ioi"]["options"]["provider"] == "router"  # no ioi_provider: the code provider decides
     report = dry(capsys, "grpo", "--reward", "binary_code", "--code-provider", "local",
                  "--e2b-router-url", "host:8000")
-    assert report["rewards"][0]["provider"] == "local"
+    assert report["rewards"][0]["options"]["provider"] == "local"
     assert report["keys"]["e2b_router_url"]["status"] == "ignored"
 
 

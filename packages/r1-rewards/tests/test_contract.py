@@ -82,10 +82,11 @@ def test_factory_signatures_show_each_option_with_its_single_default():
     """Tools that introspect a factory (the GRPO trainer forwarding open-r1 recipe keys) see the
     config model's fields, so there is one default per option."""
     from r1_core.api import get_host
+    from r1_core.reward_options import options_model
 
     for entry in list_entries("rewards"):
         obj = get_host().registry("rewards").entry(entry.name).obj
-        model = getattr(obj, "config_model", None)
+        model = options_model(obj)
         if model is None:
             continue
         params = inspect.signature(obj).parameters

@@ -12,27 +12,103 @@ from typing import Any
 
 from pydantic import Field
 from r1_core.api import get_sandbox
-from r1_core.errors import DataError
+from r1_core.errors import DataError, UnknownNameError
 from r1_core.protocols import ExecRequest, ExecResult, Sandbox, Verdict
 
 from r1_rewards.code_extract import canonical_language, extract_code
 from r1_rewards.completions import answer_region, completion_text, require_column
-from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, option, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
 
-__all__ = ["CodeConfig", "binary_code", "code", "open_sandbox", "output_matches", "score_tests"]
+__all__ = ["CodeConfig", "SandboxOptions", "binary_code", "code", "open_sandbox", "output_matches",
+           "score_tests"]
 
 
-class CodeConfig(RewardConfig):
-    provider: str = "local"
+# What open-r1's parallel_code_exec_per_proc sets on each provider (a router's is set on its server).
+_PARALLEL_KNOB = {"e2b": "max_parallel", "morph": "max_parallel", "local": "max_workers"}
+_ROUTER_URLS = {"e2b": "e2b_router_url", "morph": "morph_router_url"}
+_RECIPE_KEY = {"provider": "code_provider", "num_parallel": "parallel_code_exec_per_proc"}
+
+
+class SandboxOptions(RewardConfig):
+    """Options of a reward that runs code: which registered sandbox, chosen as open-r1's recipe keys
+    chose it. ``derive`` turns them into ``provider`` + ``provider_config``: a router URL for the
+    chosen provider means r1's ``router`` sandbox at that URL; a router URL without a provider means
+    that provider (open-r1's default ``code_provider`` was e2b); ``num_parallel`` becomes the
+    provider's parallelism. An unregistered provider is refused here, before any model loads."""
+
+    provider: str = option("local", aliases=["code_provider"])
     """registered sandbox that runs the code (``local``, ``e2b``, ``morph``, ``router`` ...)."""
     provider_config: dict[str, Any] = Field(default_factory=dict)
+    """options of the sandbox provider (``get_sandbox(provider, **provider_config)``)."""
     sandbox: Any = None
     """an open sandbox to use (shares its compile cache), or a provider name like ``provider``."""
+    e2b_router_url: str | None = None
+    """open-r1's E2B router: the code runs on r1's router at this URL (``r1 sandbox serve --provider
+    e2b`` there) when the provider is e2b."""
+    morph_router_url: str | None = None
+    """likewise for the morph provider."""
+    num_parallel: int | None = option(None, aliases=["parallel_code_exec_per_proc"], ge=1)
+    """executions in flight per process: e2b/morph ``max_parallel``, local ``max_workers``."""
+
+    @classmethod
+    def _chosen(cls, given: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+        """(the provider the options name, the options that named it)."""
+        if given.get("provider") is not None:
+            return str(given["provider"]), ("provider",)
+        return None, ()
+
+    @classmethod
+    def derive(cls, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+        out = dict(given)
+        provider, chosen_by = cls._chosen(out)
+        urls = {name: out.pop(key, None) for name, key in _ROUTER_URLS.items()}
+        parallel = out.pop("num_parallel", None)
+        if provider is None and (urls["e2b"] or urls["morph"]):
+            provider = "e2b" if urls["e2b"] else "morph"
+        provider = provider or cls.model_fields["provider"].default
+        derived: dict[str, tuple[str, ...]] = {}
+        config: dict[str, Any] = {}
+        config_from: tuple[str, ...] = ()
+        if urls.get(provider):
+            url = str(urls[provider])
+            chosen_by = (*chosen_by, _ROUTER_URLS[provider])
+            provider, config, config_from = "router", {"urls": [url if "://" in url else f"http://{url}"]}, (
+                _ROUTER_URLS[provider],)
+        if parallel is not None and provider in _PARALLEL_KNOB:
+            config[_PARALLEL_KNOB[provider]] = parallel
+            config_from = (*config_from, "num_parallel")
+        if out.get("sandbox") is None:
+            cls._check_registered(provider, chosen_by)
+        if chosen_by:
+            out["provider"] = provider
+            derived["provider"] = chosen_by
+        if config:
+            out["provider_config"] = {**config, **(out.get("provider_config") or {})}
+            derived["provider_config"] = config_from
+        return out, derived
+
+    @staticmethod
+    def _check_registered(provider: str, chosen_by: tuple[str, ...]) -> None:
+        from r1_core.plugin_host import get_host
+
+        sandboxes = get_host().registry("sandboxes")
+        if provider not in sandboxes:
+            source = " + ".join(_RECIPE_KEY.get(k, k) for k in chosen_by) or "the default"
+            raise UnknownNameError(
+                f"sandbox provider {provider!r} ({source}) is not registered",
+                f"registered sandboxes: {', '.join(sandboxes.names()) or 'none (pip install r1-sandbox)'}"
+                "; open-r1's 'piston' has no r1 counterpart: use local, router (r1 sandbox serve), e2b or "
+                "morph")
+
+
+class CodeConfig(SandboxOptions):
     time_limit_s: float = Field(5.0, gt=0)
     """CPU seconds per test; a test over it fails (the sample keeps its other tests)."""
     memory_limit_mb: int = Field(512, gt=0)
+    """memory limit per test."""
     enforce_same_language: bool = False
+    """refuse a batch whose rows mix languages."""
 
 
 def output_matches(actual: str, expected: str) -> bool:

@@ -17,33 +17,48 @@ from r1_core.api import get_scorer
 from r1_core.errors import DataError, R1Error
 from r1_core.protocols import Sandbox
 
-from r1_rewards.code import open_sandbox
+from r1_rewards.code import SandboxOptions, open_sandbox
 from r1_rewards.code_extract import canonical_language, extract_code
 from r1_rewards.completions import TRL_KWARGS, answer_region, completion_text
-from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import option, parse_config, reward_factory
 from r1_rewards.stats import BatchReport
 
 if TYPE_CHECKING:  # r1_cp loads on first use, not with the plugin
     from r1_cp.results import ScoreResult
 
-__all__ = ["CPConfig", "codeforces", "ioi", "usaco"]
+__all__ = ["CPConfig", "JudgeConfig", "codeforces", "ioi", "usaco"]
 
 
-class CPConfig(RewardConfig):
-    provider: str = "local"
-    """registered sandbox that runs the programs."""
-    provider_config: dict[str, Any] = Field(default_factory=dict)
-    sandbox: Any = None
-    """an open sandbox to use (or a provider name, as open-r1's ``code_provider``)."""
+class CPConfig(SandboxOptions):
+    """Options of ``usaco``; the sandbox options (``provider`` / ``code_provider``, router URLs,
+    ``num_parallel``) are :class:`r1_rewards.code.SandboxOptions`."""
+
     solution_language: str | None = None
     """solution language; default: the row's ``language`` column, else C++."""
     max_concurrent: int = Field(8, ge=1)
     """samples judged at the same time."""
-    test_batch_size: int | None = None
+    test_batch_size: int | None = option(None, aliases=["code_eval_test_batch_size"])
     """IOI: tests per sandbox batch before the early stop (open-r1's ``code_eval_test_batch_size``)."""
-    scoring_mode: Literal["pass_fail", "partial", "weighted_sum"] = "weighted_sum"
+    scoring_mode: Literal["pass_fail", "partial", "weighted_sum"] = option(
+        "weighted_sum", aliases=["code_eval_scoring_mode"])
     """Codeforces scoring (open-r1's default ``weighted_sum``)."""
     patch_code: bool = True
+    """apply r1-cp's code patches (open-r1's IOI fixes) before judging."""
+
+
+class JudgeConfig(CPConfig):
+    """Options of ``ioi`` and ``codeforces``: open-r1 judged both on its IOI provider (Piston), so
+    ``ioi_provider``, when set, picks their sandbox instead of ``code_provider``."""
+
+    ioi_provider: str | None = None
+    """sandbox of this reward (instead of ``code_provider``); open-r1's ``piston`` has no r1 counterpart."""
+
+    @classmethod
+    def _chosen(cls, given: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+        ioi_provider = given.pop("ioi_provider", None)
+        if ioi_provider is not None:
+            return str(ioi_provider), ("ioi_provider",)
+        return super()._chosen(given)
 
 
 def _rows(reward: str, kwargs: dict[str, Any], n: int) -> list[dict[str, Any]]:
@@ -131,7 +146,7 @@ def _codeforces_value(result: ScoreResult) -> float:
     return result.score
 
 
-@reward_factory(CPConfig)
+@reward_factory(JudgeConfig)
 def ioi(**config: Any) -> Any:
     """Build ``ioi`` (alias ``ioi_code``): the IOI score of the completion's C++ program as a fraction.
 
@@ -141,7 +156,7 @@ def ioi(**config: Any) -> Any:
     row that is the minimum test score, as in open-r1. No program → 0.0; a sandbox failure →
     ``None`` (counted as ``ioi/sandbox_error``).
     """
-    cfg = parse_config(CPConfig, "ioi", config)
+    cfg = parse_config(JudgeConfig, "ioi", config)
     scorer_cfg: dict[str, Any] = {"patch_code": cfg.patch_code}
     if cfg.test_batch_size is not None:
         scorer_cfg["test_batch_size"] = cfg.test_batch_size
@@ -153,7 +168,7 @@ def ioi(**config: Any) -> Any:
     return ioi
 
 
-@reward_factory(CPConfig)
+@reward_factory(JudgeConfig)
 def codeforces(**config: Any) -> Any:
     """Build ``codeforces`` (alias ``cf_code``): open-r1's Codeforces reward.
 
@@ -161,7 +176,7 @@ def codeforces(**config: Any) -> Any:
     (default) = pass_fail + 0.1 × passed / total (max 1.1). No program in the row's
     ``language`` → −1.0; a compile error → −0.1; a sandbox failure → ``None`` (counted).
     """
-    cfg = parse_config(CPConfig, "codeforces", config)
+    cfg = parse_config(JudgeConfig, "codeforces", config)
     impl = _CPReward("codeforces", cfg, {"scoring_mode": cfg.scoring_mode, "patch_code": cfg.patch_code},
                      _codeforces_value)
 

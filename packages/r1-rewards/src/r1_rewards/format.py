@@ -9,7 +9,7 @@ from pydantic import Field
 
 from r1_rewards.completions import completion_text
 from r1_rewards.prefill import with_prefill
-from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, option, parse_config, reward_factory
 
 __all__ = ["code_format", "format_reward", "reasoning_steps", "tag_count_reward"]
 
@@ -50,6 +50,7 @@ def tag_count_reward(completions: list[Any], prompts: Any = None, **kwargs: Any)
 
 class ReasoningStepsConfig(RewardConfig):
     min_steps: int = Field(3, ge=1)
+    """steps that earn the full reward."""
 
 
 _STEP = re.compile(r"(Step \d+:|^\d+\.|\n-|\n\*|First,|Second,|Next,|Finally,)", re.MULTILINE)
@@ -71,7 +72,8 @@ def reasoning_steps(**config: Any) -> Any:
 
 
 class CodeFormatConfig(RewardConfig):
-    language: str = "python"
+    language: str = option("python", aliases=["code_language"])
+    """the code block's language when the rows have no ``language`` column."""
 
 
 @reward_factory(CodeFormatConfig)

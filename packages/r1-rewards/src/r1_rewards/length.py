@@ -9,13 +9,14 @@ from pydantic import Field, model_validator
 
 from r1_rewards.accuracy import judge_math
 from r1_rewards.completions import completion_text, require_column
-from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, option, parse_config, reward_factory
 
 __all__ = ["cosine", "length", "soft_overlong_punishment"]
 
 
 class LengthConfig(RewardConfig):
     timeout_s: float = Field(10.0, gt=0)
+    """wall-clock limit per math verification."""
 
 
 @reward_factory(LengthConfig)
@@ -50,12 +51,18 @@ def length(**config: Any) -> Any:
 
 
 class CosineConfig(RewardConfig):
-    min_value_wrong: float = -1.0
-    max_value_wrong: float = -0.5
-    min_value_correct: float = 0.5
-    max_value_correct: float = 1.0
-    max_len: int = Field(1000, gt=0)
+    min_value_wrong: float = option(-1.0, aliases=["cosine_min_value_wrong"])
+    """value of a wrong answer of length 0 (open-r1's trainer config had 0.0 here, its reward -1.0)."""
+    max_value_wrong: float = option(-0.5, aliases=["cosine_max_value_wrong"])
+    """value of a wrong answer of length max_len."""
+    min_value_correct: float = option(0.5, aliases=["cosine_min_value_correct"])
+    """value of a correct answer of length max_len."""
+    max_value_correct: float = option(1.0, aliases=["cosine_max_value_correct"])
+    """value of a correct answer of length 0."""
+    max_len: int = option(1000, aliases=["cosine_max_len"], gt=0)
+    """length (characters) at which the cosine reaches its end values."""
     timeout_s: float = Field(10.0, gt=0)
+    """wall-clock limit per math verification."""
 
     @model_validator(mode="after")
     def _ordered(self) -> CosineConfig:
@@ -102,7 +109,9 @@ def cosine(**config: Any) -> Any:
 
 class SoftOverlongConfig(RewardConfig):
     max_completion_len: int = Field(16384, gt=0)
+    """tokens from which a completion gets -1."""
     soft_punish_cache: int = Field(4096, ge=0)
+    """width (tokens) of the ramp from 0 to -1 before max_completion_len."""
 
     @model_validator(mode="after")
     def _fits(self) -> SoftOverlongConfig:

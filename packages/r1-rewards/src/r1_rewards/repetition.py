@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
 from r1_core.errors import MissingExtraError
 
 from r1_rewards.completions import completion_text
-from r1_rewards.reward_options import RewardConfig, parse_config, reward_factory
+from r1_rewards.reward_options import RewardConfig, option, parse_config, reward_factory
 
 __all__ = ["repetition_penalty", "word_ngrams"]
 
 
 class RepetitionConfig(RewardConfig):
-    ngram_size: int = Field(3, ge=1)
-    max_penalty: float = Field(-1.0, le=0)
+    ngram_size: int = option(3, aliases=["repetition_n_grams"], ge=1)
+    """words per n-gram."""
+    max_penalty: float = option(-1.0, aliases=["repetition_max_penalty"], le=0)
+    """the penalty when every n-gram repeats (<= 0)."""
     text_language: Literal["en", "zh"] = "en"
     """how to split words: ``en`` (whitespace) or ``zh`` (jieba)."""
 

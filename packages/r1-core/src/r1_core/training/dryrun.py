@@ -1,7 +1,7 @@
 """``r1 train KIND --config F --dry-run [--json]``: everything short of loading weights and data.
 
 The TRL config object is built (so TRL's own validation runs), the reward functions are built with
-their resolved sandbox providers and options, accelerate / DeepSpeed settings are checked, and the
+their options (each with the config key it came from), accelerate / DeepSpeed settings are checked, and the
 optional packages the config needs are looked up. Every key of the config is reported as applied,
 mapped (with where it went) or ignored (with why). Nothing is written to disk.
 """
@@ -53,20 +53,8 @@ _R1_TARGETS = {
     "sft_dataset_name": "the demonstrations", "sft_dataset_config": "the demonstrations' config",
     "sft_weight": "the SFT loss weight", "sft_batch_size": "demonstrations per micro-step",
     "sft_max_length": "tokens per demonstration", "completion_column": "the answer column",
-    "code_provider": "the sandbox of the code rewards",
-    "ioi_provider": "the sandbox of the IOI and Codeforces rewards",
     "max_prompt_length": "longer prompts keep their last N tokens (as TRL 0.18 did; TRL 1.x dropped it)",
 }
-_REWARD_OPTION_ALIASES = {
-    "cosine_min_value_wrong": ["min_value_wrong"], "cosine_max_value_wrong": ["max_value_wrong"],
-    "cosine_min_value_correct": ["min_value_correct"], "cosine_max_value_correct": ["max_value_correct"],
-    "cosine_max_len": ["max_len"], "repetition_n_grams": ["ngram_size"],
-    "repetition_max_penalty": ["max_penalty"], "code_language": ["language"],
-    "code_eval_test_batch_size": ["test_batch_size"], "code_eval_scoring_mode": ["scoring_mode"],
-    "max_completion_len": [], "soft_punish_cache": [],
-}
-
-
 def _trl_fields(opts: RunOptions) -> set[str]:
     from r1_core.training.options import _dataclass_fields
 
@@ -128,6 +116,7 @@ def _classify(raw_keys: list[str], opts: RunOptions, trl_cls: Any,
               plans: list[Any]) -> dict[str, dict[str, Any]]:
     trl_name = f"trl.{trl_cls.__name__}"
     trl_fields = {f.name for f in dataclasses.fields(trl_cls)}
+    routed = opts.reward_settings() if hasattr(opts, "reward_settings") else {}
     out: dict[str, dict[str, Any]] = {}
     for raw in raw_keys:
         key = SYNONYMS.get(raw, raw)
@@ -138,8 +127,7 @@ def _classify(raw_keys: list[str], opts: RunOptions, trl_cls: Any,
             continue
         if key in IGNORED_KEYS and key not in type(opts).model_fields:
             out[raw] = {"status": "ignored", "to": None, "reason": IGNORED_KEYS[key]}
-        elif key in _REWARD_OPTION_ALIASES or key in ("e2b_router_url", "morph_router_url",
-                                                      "parallel_code_exec_per_proc"):
+        elif key in routed:
             out[raw] = _reward_key(key, opts, plans)
         elif key == "warmup_ratio" and "warmup_ratio" not in trl_fields:
             out[raw] = {"status": "mapped", "to": f"{trl_name}.warmup_steps",
@@ -185,36 +173,15 @@ def _classify(raw_keys: list[str], opts: RunOptions, trl_cls: Any,
 
 
 def _reward_key(key: str, opts: RunOptions, plans: list[Any]) -> dict[str, Any]:
-    names = [key, *_REWARD_OPTION_ALIASES.get(key, [])]
-    users = [p.name for p in plans if any(n in p.options for n in names)]
-    if key in ("e2b_router_url", "morph_router_url", "parallel_code_exec_per_proc"):
-        users = [p.name for p in plans if p.provider and "provider_config" in p.options
-                 and (key != "parallel_code_exec_per_proc" or set(p.options["provider_config"])
-                      & {"max_parallel", "max_workers"})
-                 and (key == "parallel_code_exec_per_proc" or p.provider == "router")]
-        if key != "parallel_code_exec_per_proc":
-            provider = key.split("_")[0]
-            users = [u for u in users if _plan(plans, u).provider_from.endswith(key)]
-            if not users:
-                return {"status": "ignored", "to": None,
-                        "reason": f"no code reward uses the {provider} provider in this config"}
-            return {"status": "mapped", "to": f"rewards {', '.join(users)}: sandbox 'router' at this URL",
-                    "reason": f"r1's router (`r1 sandbox serve --provider {provider}`) replaces "
-                              f"open-r1's {provider} router"}
-        if not users:
-            return {"status": "ignored", "to": None,
-                    "reason": "no reward of this config runs on e2b, morph or local (a router's "
-                              "parallelism is set on the server)"}
-        return {"status": "mapped", "to": f"rewards {', '.join(users)}: sandbox parallelism",
-                "reason": "e2b/morph max_parallel, local max_workers"}
+    """Where a config key routed to the rewards went: each reward option it set (directly, or through
+    the options the reward derives from it), or nowhere, with the rewards of the run."""
+    users = [f"{p.name}.{option}" for p in plans for option, source in p.sources.items()
+             if key in source.split(" + ")]
     if not users:
+        rewards = ", ".join(getattr(opts, "reward_funcs", None) or [])
         return {"status": "ignored", "to": None,
-                "reason": f"no reward of this config takes it (rewards: {', '.join(opts.reward_funcs)})"}
-    return {"status": "mapped", "to": f"rewards {', '.join(users)}", "reason": "reward factory option"}
-
-
-def _plan(plans: list[Any], name: str) -> Any:
-    return next(p for p in plans if p.name == name)
+                "reason": f"no reward of this config uses it (rewards: {rewards})"}
+    return {"status": "mapped", "to": f"rewards: {', '.join(users)}", "reason": "reward option"}
 
 
 def _trl_version() -> str:
@@ -409,8 +376,9 @@ def render(report: dict[str, Any]) -> str:
                      f"mixed precision {a['mixed_precision']}"
                      + (f", ZeRO-{a['zero_stage']}" if a.get("zero_stage") is not None else ""))
     for r in report["rewards"]:
-        where = f", sandbox {r['provider']} ({r['provider_from']})" if r["provider"] else ""
-        lines.append(f"reward {r['name']} × {r['weight']:g}{where}; options {r['options']}")
+        origin = ", ".join(f"{o} ← {k}" for o, k in r["sources"].items())
+        lines.append(f"reward {r['name']} × {r['weight']:g}; options {r['options']}"
+                     + (f" (from {origin})" if origin else ""))
     for key, info in report["keys"].items():
         text = f"key {key}: {info['status']}"
         if info.get("to"):

@@ -205,10 +205,21 @@ class RunOptions(_R1Model):
             if field is not None and is_list_type(field.annotation) and isinstance(value, str):
                 value = split_list(value)
             out[key] = value
-        cls._check_extra_keys(out)
+        claimed = cls._check_extra_keys(out)
         for key in [k for k in out if k not in cls.model_fields and k not in IGNORED_KEYS]:
-            out[key] = convert_by_type(out[key], cls.passthrough_type(key))
+            kind = cls.passthrough_type(key)
+            out[key] = convert_by_type(out[key], kind if kind is not None else claimed.get(key))
         return out
+
+    @classmethod
+    def claimed_keys(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Extra config keys this trainer routes elsewhere than TRL (key → declared type); none here."""
+        return {}
+
+    @classmethod
+    def extra_help(cls) -> list[str]:
+        """Lines ``r1 train NAME --help`` adds after the fields (none here)."""
+        return []
 
     @classmethod
     def passthrough_type(cls, key: str) -> Any:
@@ -225,20 +236,29 @@ class RunOptions(_R1Model):
                 | set(_dataclass_fields("trl:ScriptArguments")))
 
     @classmethod
-    def _check_extra_keys(cls, data: dict[str, Any]) -> None:
+    def _check_extra_keys(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Refuse keys nobody takes; return the keys claimed by :meth:`claimed_keys` (with their types)."""
         extra = [k for k in data if k not in cls.model_fields]
         if not extra:
-            return
+            return {}
         allowed = cls.passthrough_fields()
+        claimed: dict[str, Any] | None = None
         for key in extra:
             if key in IGNORED_KEYS and key not in _WARNED:
                 _WARNED.add(key)
                 print(f"r1: option {key!r} is ignored ({IGNORED_KEYS[key]})", file=sys.stderr)
-            elif key not in allowed and key not in IGNORED_KEYS:
-                names = [*cls.model_fields, *allowed]
+            elif key in allowed or key in IGNORED_KEYS:
+                continue
+            else:
+                if claimed is None:  # plugins load only when a key is neither r1's nor TRL's
+                    claimed = cls.claimed_keys(data)
+                if key in claimed:
+                    continue
+                names = [*cls.model_fields, *allowed, *claimed]
                 close = difflib.get_close_matches(key, names, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"see `r1 train {cls.trainer_name} --help`"
                 raise ConfigError(f"unknown option {key!r} for `r1 train {cls.trainer_name}`", hint)
+        return claimed or {}
 
     @field_validator("save_total_limit")
     @classmethod
@@ -252,7 +272,8 @@ class RunOptions(_R1Model):
 
     def passthrough(self) -> dict[str, Any]:
         """Extra keys meant for TRL's config (already converted by TRL's declared field types)."""
-        return {k: v for k, v in (self.model_extra or {}).items() if k not in IGNORED_KEYS}
+        trl = type(self).passthrough_fields()
+        return {k: v for k, v in (self.model_extra or {}).items() if k not in IGNORED_KEYS and k in trl}
 
 
 class SFTOptions(RunOptions):
@@ -306,27 +327,47 @@ class GRPOOptions(RunOptions):
         None, description="demonstrations (prompt + reference_solution/completion) trained into the model "
                           "by a short SFT before GRPO, once, cached under $R1_CACHE_DIR; 'none' skips it "
                           "(default: bundled:ioi-cold-start for the embedded ioi job, else none)")
-    # open-r1 reward options, forwarded to reward factories that take them
-    cosine_min_value_wrong: float = -1.0  # the reward factory default (open-r1 had 0.0 here: a defect)
-    cosine_max_value_wrong: float = -0.5
-    cosine_min_value_correct: float = 0.5
-    cosine_max_value_correct: float = 1.0
-    cosine_max_len: int = 1000
-    repetition_n_grams: int = 3
-    repetition_max_penalty: float = -1.0
-    code_language: str = "python"
-    code_eval_test_batch_size: int = 1
-    code_eval_scoring_mode: str = "weighted_sum"
-    parallel_code_exec_per_proc: int = 2
-    code_provider: str = Field("local", description="sandbox for code rewards: local | e2b | morph | router")
-    ioi_provider: str | None = None
-    e2b_router_url: str | None = None
-    morph_router_url: str | None = None
-    max_completion_len: int = 16384
     max_prompt_length: int | None = Field(
         None, ge=1, description="keep the last N tokens of longer prompts (open-r1 / TRL 0.18; TRL 1.x "
                                 "dropped it); with --defaults open-r1: 512")
-    soft_punish_cache: int = 4096
+
+    @classmethod
+    def claimed_keys(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Config keys the rewards declare (option names and aliases, e.g. open-r1's ``cosine_max_len``)
+        → the type declared for them: they go to those rewards instead of TRL."""
+        from r1_core.training.rewards import reward_option_keys
+
+        funcs = data.get("reward_funcs") or []
+        keys = reward_option_keys([f for f in funcs if isinstance(f, str)] if isinstance(funcs, list) else [])
+        return {key: users[0][2] for key, users in keys.items()}
+
+    def reward_settings(self) -> dict[str, Any]:
+        """The config keys routed to rewards (every extra key that is neither TRL's nor ignored)."""
+        trl = type(self).passthrough_fields()
+        return {k: v for k, v in (self.model_extra or {}).items() if k not in trl and k not in IGNORED_KEYS}
+
+    @classmethod
+    def extra_help(cls) -> list[str]:
+        """``r1 train grpo --help``: the options the installed rewards declare, with their recipe keys."""
+        from r1_core.plugin_host import get_host
+        from r1_core.reward_options import declared_options, options_model
+
+        lines = ["", "Reward options (each goes to the rewards of the run that declare it; "
+                     "reward_kwargs: {NAME: {option: value}} sets one reward's):"]
+        grouped: dict[tuple[str, str, str], list[str]] = {}
+        for entry in get_host().registry("rewards").in_order():
+            keys = declared_options(entry.obj)
+            model = options_model(entry.obj)
+            for option in dict.fromkeys(name for name, _ in keys.values()):
+                flags = " / ".join(f"--{k.replace('_', '-')}" for k, (o, _) in keys.items() if o == option)
+                info = model.model_fields[option] if model is not None else None
+                text = " ".join((info.description or "").split()) if info is not None else ""
+                default = ("" if info is None or info.is_required()
+                           else f" [default: {info.get_default(call_default_factory=True)!r}]")
+                grouped.setdefault((flags, text, default), []).append(entry.name)
+        for (flags, text, default), rewards in grouped.items():
+            lines.append(f"  {flags} ({', '.join(rewards)}): {text}{default}")
+        return lines
 
     @field_validator("scale_rewards", mode="before")
     @classmethod

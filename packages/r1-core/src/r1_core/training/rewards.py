@@ -1,9 +1,10 @@
 """Rewards for GRPO: names → configured callables, the dataset that fits them, column checks.
 
-open-r1's reward options (``cosine_max_len``, ``repetition_n_grams``, ``code_provider`` ...) are
-offered to each reward factory under both their open-r1 name and the short name a factory would
-use (``max_len``, ``ngram_size``, ``provider``); a factory receives only the ones its signature
-takes. ``reward_kwargs: {name: {...}}`` passes options explicitly.
+A reward factory declares its options (:mod:`r1_core.reward_options`: an options model with the recipe
+keys it accepts as aliases, or its keyword parameters). Each config key that is not one of the
+trainer's or TRL's fields goes to the rewards of the run that declare it (``cosine_max_len`` →
+``cosine``'s ``max_len``); ``reward_kwargs: {name: {...}}`` passes one reward's options explicitly
+and wins. A key no installed reward declares is refused when the config is validated.
 """
 
 from __future__ import annotations
@@ -15,23 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from r1_core.api import get_reward, load_object
 from r1_core.dataset_names import BUNDLED_PREFIX
-from r1_core.errors import ConfigError, DataError, UnknownNameError
+from r1_core.errors import ConfigError, DataError
 from r1_core.plugin_host import get_host
+from r1_core.reward_options import declared_options, options_model
 
 if TYPE_CHECKING:
     from r1_core.training.options import GRPOOptions
 
 __all__ = ["RewardPlan", "build_reward_funcs", "check_reward_columns", "default_dataset_for",
-           "default_rewards", "plan_rewards", "redact"]
+           "default_rewards", "plan_rewards", "redact", "reward_option_keys"]
 
-# The bundled dataset whose columns each competitive-programming reward needs. IOI trains on the
-# warm-up problems so that the IOI benchmark (bundled:ioi) stays held out.
-_CP_REWARDS = {"ioi": "ioi-warmup", "ioi_code": "ioi-warmup", "codeforces": "codeforces",
-               "cf_code": "codeforces", "usaco": "usaco"}
-# Which recipe key chooses the sandbox of which reward (open-r1: code_provider for the test-case code
-# rewards, ioi_provider for IOI; r1 also routes Codeforces through ioi_provider, since open-r1 judged
-# both on Piston). Every other reward that runs code uses code_provider.
-IOI_PROVIDER_REWARDS = {"ioi", "codeforces"}
 _SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "credentials")
 _TOKEN_NOT_SECRET = {"eos_token", "pad_token", "bos_token", "unk_token", "sep_token", "cls_token",
                      "mask_token"}
@@ -64,33 +58,16 @@ def default_dataset_for(reward_names: Sequence[str]) -> str | None:
     return None
 
 
-def _candidates(opts: GRPOOptions) -> dict[str, Any]:
-    o = opts
-    return {
-        # cosine-scaled length reward
-        "cosine_min_value_wrong": o.cosine_min_value_wrong, "min_value_wrong": o.cosine_min_value_wrong,
-        "cosine_max_value_wrong": o.cosine_max_value_wrong, "max_value_wrong": o.cosine_max_value_wrong,
-        "cosine_min_value_correct": o.cosine_min_value_correct,
-        "min_value_correct": o.cosine_min_value_correct,
-        "cosine_max_value_correct": o.cosine_max_value_correct,
-        "max_value_correct": o.cosine_max_value_correct,
-        "cosine_max_len": o.cosine_max_len, "max_len": o.cosine_max_len,
-        # repetition penalty
-        "repetition_n_grams": o.repetition_n_grams, "ngram_size": o.repetition_n_grams,
-        "repetition_max_penalty": o.repetition_max_penalty, "max_penalty": o.repetition_max_penalty,
-        # code execution
-        "code_language": o.code_language, "language": o.code_language,
-        "code_eval_test_batch_size": o.code_eval_test_batch_size,
-        "test_batch_size": o.code_eval_test_batch_size,
-        "code_eval_scoring_mode": o.code_eval_scoring_mode, "scoring_mode": o.code_eval_scoring_mode,
-        "parallel_code_exec_per_proc": o.parallel_code_exec_per_proc,
-        "num_parallel": o.parallel_code_exec_per_proc,
-        "code_provider": o.code_provider, "provider_type": o.code_provider,
-        "ioi_provider": o.ioi_provider, "e2b_router_url": o.e2b_router_url,
-        "morph_router_url": o.morph_router_url,
-        # soft overlong punishment
-        "max_completion_len": o.max_completion_len, "soft_punish_cache": o.soft_punish_cache,
-    }
+def reward_option_keys(extra_rewards: Sequence[str] = ()) -> dict[str, list[tuple[str, str, Any]]]:
+    """Every config key some reward declares → ``[(reward, option, declared type), ...]``, over the
+    registered rewards and the ``module:function`` rewards named in ``extra_rewards``."""
+    found: dict[str, list[tuple[str, str, Any]]] = {}
+    objs = [(e.name, e.obj) for e in get_host().registry("rewards").in_order()]
+    objs += [(name, load_object(name)) for name in extra_rewards if ":" in name]
+    for reward, obj in objs:
+        for key, (option, annotation) in declared_options(obj).items():
+            found.setdefault(key, []).append((reward, option, annotation))
+    return found
 
 
 def _factory_of(name: str) -> Any | None:
@@ -109,20 +86,18 @@ def _canonical(name: str) -> str | None:
 
 @dataclass
 class RewardPlan:
-    """One reward as it will be built: the factory options, and the sandbox it runs code in."""
+    """One reward as it will be built: its factory options, and the config key(s) each came from."""
 
     name: str
     canonical: str | None
     weight: float
-    provider: str | None = None
-    provider_from: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
     is_factory: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "registered_as": self.canonical, "weight": self.weight,
-                "provider": self.provider, "provider_from": self.provider_from,
-                "options": redact(self.options)}
+                "options": redact(self.options), "sources": self.sources}
 
 
 def _is_secret(key: str) -> bool:
@@ -146,80 +121,50 @@ def redact(value: Any, key: str = "") -> Any:
     return value
 
 
-def _provider(canonical: str | None, opts: GRPOOptions) -> tuple[str, str, dict[str, Any]]:
-    """(provider, the recipe key that chose it, provider options) for a reward that runs code."""
-    if canonical in IOI_PROVIDER_REWARDS and opts.ioi_provider:
-        provider, source = opts.ioi_provider, "ioi_provider"
-    elif "code_provider" not in opts.model_fields_set and (opts.e2b_router_url or opts.morph_router_url):
-        # open-r1's default code_provider was e2b: a config that only names a router URL means it
-        provider = "e2b" if opts.e2b_router_url else "morph"
-        source = f"{provider}_router_url"
-    else:
-        provider, source = opts.code_provider, "code_provider"
-    config: dict[str, Any] = {}
-    routers = {"e2b": ("e2b_router_url", opts.e2b_router_url),
-               "morph": ("morph_router_url", opts.morph_router_url)}
-    if provider in routers and routers[provider][1]:
-        key, url = routers[provider]
-        # open-r1's E2B / Morph router batches executions for many trainers; r1's equivalent is
-        # `r1 sandbox serve --provider e2b|morph`, reached through the `router` sandbox.
-        url = url if "://" in url else f"http://{url}"
-        source = key if source == key else f"{source} + {key}"
-        provider, config = "router", {"urls": [url]}
-    if "parallel_code_exec_per_proc" in opts.model_fields_set:
-        knob = {"e2b": "max_parallel", "morph": "max_parallel", "local": "max_workers"}.get(provider)
-        if knob:
-            config[knob] = opts.parallel_code_exec_per_proc
-    sandboxes = get_host().registry("sandboxes")
-    if provider not in sandboxes:
-        raise UnknownNameError(
-            f"sandbox provider {provider!r} ({source}) is not registered",
-            f"registered sandboxes: {', '.join(sandboxes.names()) or 'none (pip install r1-sandbox)'}"
-            "; open-r1's 'piston' has no r1 counterpart: use local, router (r1 sandbox serve), e2b or morph")
-    return provider, source, config
-
-
-def _factory_kwargs(factory: Any, name: str, opts: GRPOOptions,
-                    params: dict[str, inspect.Parameter] | None = None) -> dict[str, Any]:
-    explicit = dict(opts.reward_kwargs.get(name, {}))
-    if params is None:
-        try:
-            params = dict(inspect.signature(factory).parameters)
-        except (TypeError, ValueError):
-            return explicit
-    chosen = {k: v for k, v in _candidates(opts).items()
-              if k in params and v is not None and params[k].kind is not inspect.Parameter.VAR_KEYWORD}
-    return {**chosen, **explicit}
+def _given_options(name: str, factory: Any, settings: dict[str, Any],
+                   explicit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(options by name, {option: the config key that set it}) for one reward: the routed config keys
+    (an option's bare name first, so a recipe's alias such as ``cosine_max_len`` wins over it), then
+    ``reward_kwargs`` (by name or alias; an unknown one is left for the factory check to name)."""
+    keys = declared_options(factory)
+    given: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    routed = [k for k in settings if k in keys]
+    for key in sorted(routed, key=lambda k: keys[k][0] != k):
+        option = keys[key][0]
+        given[option], sources[option] = settings[key], key
+    for key, value in explicit.items():
+        option = keys.get(key, (key, None))[0]
+        given[option], sources[option] = value, f"reward_kwargs.{name}"
+    return given, sources
 
 
 def plan_rewards(opts: GRPOOptions) -> list[RewardPlan]:
-    """What each reward will be built with; unknown rewards and unregistered sandboxes fail here."""
-    weights = opts.reward_weights or [1.0] * len(opts.reward_funcs)
+    """What each reward will be built with; unknown rewards (and options a reward's declaration
+    refuses while deriving, such as an unregistered sandbox) fail here, before any model loads."""
+    names = list(opts.reward_funcs or [])
+    weights = opts.reward_weights or [1.0] * len(names)
+    settings = opts.reward_settings()
     plans = []
-    for name, weight in zip(opts.reward_funcs, weights, strict=True):
+    for name, weight in zip(names, weights, strict=True):
         factory = _factory_of(name)
         plan = RewardPlan(name=name, canonical=_canonical(name), weight=float(weight),
                           is_factory=factory is not None)
+        explicit = dict(opts.reward_kwargs.get(name, {}))
         if factory is None:
-            plan.options = dict(opts.reward_kwargs.get(name, {}))
+            plan.options = explicit
             plans.append(plan)
             continue
-        try:
-            params = dict(inspect.signature(factory).parameters)
-        except (TypeError, ValueError):
-            params = {}
-        kwargs = _factory_kwargs(factory, name, opts, params)
-        if "provider" in params or "sandbox" in params:
-            explicit = opts.reward_kwargs.get(name, {})
-            if "provider" in explicit or "sandbox" in explicit:
-                plan.provider = str(explicit.get("provider") or explicit.get("sandbox"))
-                plan.provider_from = f"reward_kwargs.{name}"
-            else:
-                plan.provider, plan.provider_from, config = _provider(plan.canonical, opts)
-                kwargs["provider" if "provider" in params else "sandbox"] = plan.provider
-                if config and "provider_config" in params:
-                    kwargs["provider_config"] = {**config, **kwargs.get("provider_config", {})}
-        plan.options = kwargs
+        given, sources = _given_options(name, factory, settings, explicit)
+        model = options_model(factory)
+        derived: dict[str, tuple[str, ...]] = {}
+        if model is not None:
+            given, derived = model.derive(given)
+        plan.options = given
+        for option in given:
+            keys = [sources[o] for o in derived.get(option, (option,)) if o in sources]
+            if keys:
+                plan.sources[option] = " + ".join(dict.fromkeys(keys))
         plans.append(plan)
     return plans
 
@@ -234,7 +179,8 @@ def build_reward_funcs(opts: GRPOOptions, plans: list[RewardPlan] | None = None)
             raise
         except ValueError as exc:  # a TypeError here is a bug in the factory: get_reward judged the call
             raise ConfigError(f"reward {plan.name!r} rejects its options: {str(exc).splitlines()[0]}",
-                              f"check reward_kwargs.{plan.name} and the open-r1 keys it takes") from None
+                              f"check reward_kwargs.{plan.name} and the config keys it takes "
+                              f"(`r1 train grpo --help`)") from None
     return funcs
 
 
