@@ -179,7 +179,9 @@ def test_hook_r1_register_datasets():
         assert host.registry("rewards").entry("brevity").meta == {"dataset": "tiny-set", "default": True}
         assert default_dataset_for(["plain", "brevity"]) == "bundled:tiny-set"
         assert default_dataset_for(["plain", "x.y:z"]) == "bundled:tiny-set"  # the default rewards' set
-        assert GRPOOptions.model_validate({}).reward_funcs == ["brevity"]  # the default=True rewards
+        defaulted = GRPOOptions.model_validate({})
+        assert defaulted.reward_funcs == ["brevity"]  # the default=True rewards
+        assert "reward_funcs" not in defaulted.model_fields_set  # so --resume keeps the saved rewards
         assert cold_start_dataset(GRPOOptions.model_validate({"reward": "brevity"})) == "bundled:tiny-demos"
         assert cold_start_dataset(GRPOOptions.model_validate({"reward": "plain", "model": "m"})) is None
 

@@ -326,7 +326,8 @@ class GRPOOptions(RunOptions):
     cold_start: str | None = Field(
         None, description="demonstrations (prompt + reference_solution/completion) trained into the model "
                           "by a short SFT before GRPO, once, cached under $R1_CACHE_DIR; 'none' skips it "
-                          "(default: bundled:ioi-cold-start for the embedded ioi job, else none)")
+                          "(default: the set the default dataset's registration names for the embedded "
+                          "job, bundled:ioi-cold-start for --reward ioi; else none)")
     max_prompt_length: int | None = Field(
         None, ge=1, description="keep the last N tokens of longer prompts (open-r1 / TRL 0.18; TRL 1.x "
                                 "dropped it); with --defaults open-r1: 512")
@@ -396,6 +397,7 @@ class GRPOOptions(RunOptions):
             from r1_core.training.rewards import default_rewards
 
             self.reward_funcs = default_rewards()
+            self.__pydantic_fields_set__.discard("reward_funcs")  # a default: a resumed run keeps its own
         if self.reward_weights is not None and len(self.reward_weights) != len(self.reward_funcs):
             raise ValueError(f"reward_weights has {len(self.reward_weights)} values but reward_funcs has "
                              f"{len(self.reward_funcs)}")
