@@ -63,9 +63,8 @@ def fail(message: str, code: int = 2) -> None:
 INSTALL_LINES = {
     "flash_attn": "flash-attn --no-build-isolation", "liger_kernel": "liger-kernel",
     "bitsandbytes": "bitsandbytes", "vllm": "r1-core[vllm]", "deepspeed": "r1-core[deepspeed]",
-    "wandb": "wandb", "tensorboard": "tensorboard", "e2b_code_interpreter": "r1-sandbox[e2b]",
-    "morphcloud": "r1-sandbox[morph]",
-}
+    "wandb": "wandb", "tensorboard": "tensorboard",
+}  # plugins name their own extras (MissingExtraError), so no plugin package appears here
 
 
 def _kind(exc: BaseException, name: str) -> bool:

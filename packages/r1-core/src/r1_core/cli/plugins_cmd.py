@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
                 table.add_row(i.distribution or i.name, i.version or "", status, hooks, provides)
             console.print(table)
             if not infos:
-                console.print("no plugins installed (pip install r1-rewards r1-sandbox r1-cp ...)")
+                console.print("no plugins installed (pip install packages that register in the "
+                              "`r1` entry-point group)")
         if strict and any(i.status == "failed" for i in infos):
             raise typer.Exit(1)

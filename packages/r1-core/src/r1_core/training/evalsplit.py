@@ -21,7 +21,7 @@ def wants_eval(args: Any) -> bool:
     return str(getattr(strategy, "value", strategy)) != "no"
 
 
-def load_eval_split(opts: Any, args: Any, default: str) -> Any | None:
+def load_eval_split(opts: Any, args: Any, default: str | None) -> Any | None:
     """The raw eval split, or None when the run does not evaluate."""
     from r1_core.training.data import build_mixture, load_dataset_named
 

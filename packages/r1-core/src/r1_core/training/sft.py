@@ -7,6 +7,7 @@ from r1_core.training.evalsplit import load_eval_split
 from r1_core.training.grpo import dataset_label
 from r1_core.training.model import load_model, load_tokenizer, lora_config, resolve_model_path
 from r1_core.training.options import SFTOptions
+from r1_core.training.rewards import default_dataset_for
 from r1_core.training.session import (
     TrainResult,
     callbacks,
@@ -23,7 +24,8 @@ __all__ = ["run_sft"]
 def run_sft(opts: SFTOptions) -> TrainResult:
     s = start_session(opts, "sft")
     o = s.opts
-    default = "bundled:math"
+    # the set the default rewards train on (r1-rewards' math demonstrations), asked of the registry
+    default = default_dataset_for([])
     ds = to_sft_dataset(load_train_dataset(o, default), o, o.completion_column)
 
     from trl import SFTConfig, SFTTrainer
