@@ -25,14 +25,9 @@ OPTIONS = {
     "pass_rate_min": "min_rate", "pass_rate_max": "max_rate",
 }
 FLAGS = {"min_rate": "--min", "max_rate": "--max"}
-# keys that configure the rewards (the same keys `r1 train grpo` takes)
-REWARD_KEYS = {
-    "reward_funcs", "reward_kwargs", "code_provider", "ioi_provider", "e2b_router_url", "morph_router_url",
-    "parallel_code_exec_per_proc", "code_language", "code_eval_test_batch_size", "code_eval_scoring_mode",
-    "cosine_min_value_wrong", "cosine_max_value_wrong", "cosine_min_value_correct",
-    "cosine_max_value_correct", "cosine_max_len", "repetition_n_grams", "repetition_max_penalty",
-    "max_completion_len", "soft_punish_cache",
-}
+# keys that choose the rewards; every other reward key is one a registered reward declares
+# (r1_core.reward_options: cosine_max_len, code_provider, e2b_router_url ...), as in `r1 train grpo`
+REWARD_KEYS = {"reward_funcs", "reward_kwargs"}
 IGNORED = {
     "reward_weights": "open-r1's pass rate is the unweighted mean of the rewards, and so is r1's",
     "torch_dtype": "the transformers backend loads the model's own dtype",
@@ -58,9 +53,11 @@ class PassRateConfig:
 def load_pass_rate_config(path: str | Path, reward_override: list[str] | None = None) -> PassRateConfig:
     """Read ``path``; rewards are built now, so bad names or providers fail before any model loads."""
     from r1_core.training import GRPOOptions
-    from r1_core.training.rewards import build_reward_funcs, plan_rewards
+    from r1_core.training.rewards import build_reward_funcs, plan_rewards, reward_option_keys
 
     data = read_yaml(path)
+    named = reward_override or data.get("reward_funcs") or []
+    declared = reward_option_keys([named] if isinstance(named, str) else list(named))
     options: dict[str, Any] = {}
     keys: dict[str, dict[str, Any]] = {}
     reward_data: dict[str, Any] = {}
@@ -69,7 +66,7 @@ def load_pass_rate_config(path: str | Path, reward_override: list[str] | None = 
             options[OPTIONS[key]] = value
             flag = FLAGS.get(OPTIONS[key], "--" + OPTIONS[key].replace("_", "-"))
             keys[key] = {"status": "applied", "to": flag, "reason": None}
-        elif key in REWARD_KEYS:
+        elif key in REWARD_KEYS or key in declared:
             reward_data[key] = value
             keys[key] = {"status": "applied", "to": "the rewards", "reason": None}
         elif key in IGNORED:
