@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from r1_core.errors import MissingExtraError
+
 from r1_cp.errors import ProblemError
 
 __all__ = ["CF_TESTS_ENV", "IOI_TESTS_DATASET", "codeforces_generated_tests", "ioi_tests_for_year"]
@@ -37,7 +39,10 @@ IOI_TESTS_DATASET = "open-r1/ioi-test-cases"
 @functools.lru_cache(maxsize=8)
 def ioi_tests_for_year(year: str) -> Mapping[str, Mapping[str, tuple[str, str]]]:
     """``{problem_id: {test_name: (input, output)}}`` for one IOI year."""
-    from datasets import load_dataset
+    try:
+        from datasets import load_dataset
+    except ImportError:
+        raise MissingExtraError(f"datasets (to fetch {IOI_TESTS_DATASET})", "r1-cp[hub]") from None
 
     try:
         data: Any = load_dataset(IOI_TESTS_DATASET, name=year, split="train")
@@ -83,7 +88,10 @@ def _contest_tests(folder: str, contest: int) -> Mapping[str, tuple[tuple[str, s
     path = Path(folder) / f"test_cases_{contest:04d}.parquet"
     if not path.is_file():
         return {}
-    import pyarrow.parquet as pq
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingExtraError(f"pyarrow (to read {CF_TESTS_ENV}'s parquet files)", "r1-cp[hub]") from None
 
     try:
         table = pq.read_table(path, columns=["problem_id", "input", "output"]).to_pydict()
