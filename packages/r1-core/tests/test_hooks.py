@@ -4,6 +4,7 @@ import inspect
 import re
 from pathlib import Path
 
+import pytest
 import typer
 from r1_core import (
     ExecRequest,
@@ -19,6 +20,7 @@ from r1_core import (
     get_trainer,
     hookimpl,
 )
+from r1_core.errors import PluginError
 from r1_core.hookspecs import HOOKS
 from r1_core.plugin_host import PluginHost, use_host
 from r1_core.testing import check_reward_contract
@@ -196,17 +198,22 @@ def test_hook_r1_register_datasets():
             GRPOOptions.model_validate({})
 
 
-def test_registration_keywords_are_checked_per_kind():
+def test_registration_keywords_are_checked_per_kind(monkeypatch):
     class P:
         @hookimpl
         def r1_register_rewards(self, register):
             register("brevity", lambda completions, **kw: [0.0], datset="typo")
 
+    monkeypatch.delenv("R1_STRICT_PLUGINS", raising=False)  # CI sets it; the isolated failure first
     host = _host_with(P())
     host.fill()
     info = host.plugins["under-test"]
     assert info.status == "failed" and "unknown keyword 'datset'" in info.error
     assert "brevity" not in host.registry("rewards")
+    # strict, the same misspelling stops the host with that one line
+    monkeypatch.setenv("R1_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginError, match="unknown keyword 'datset'"):
+        _host_with(P()).fill()
 
 
 def test_hook_r1_register_environments():
