@@ -67,3 +67,21 @@ def test_the_router_reads_the_in_flight_limit_through_the_protocol():
     assert ExecutionService(Plain(), max_concurrency=2).in_flight == 2
     source = inspect.getsource(r1_sandbox.router_dispatch)
     assert '"in_flight_limit"' not in source and "SandboxWithInFlightLimit" in source
+
+
+def test_the_local_sandbox_declares_its_tier_and_the_router_reads_it_through_the_protocol():
+    from r1_core.protocols import SandboxWithTier
+    from r1_sandbox.local import LocalSandbox
+    from r1_sandbox.router_dispatch import ExecutionService
+
+    assert isinstance(inspect.getattr_static(LocalSandbox, "tier"), property)
+
+    class Tiered:
+        name, tier = "fake", "strict"
+
+    class Untiered:
+        name = "fake"
+
+    assert isinstance(Tiered(), SandboxWithTier) and not isinstance(Untiered(), SandboxWithTier)
+    assert ExecutionService.tier.fget(type("S", (), {"sandbox": Tiered()})()) == "strict"
+    assert ExecutionService.tier.fget(type("S", (), {"sandbox": Untiered()})()) == ""

@@ -23,6 +23,7 @@ __all__ = [
     "RewardFunc",
     "Sandbox",
     "SandboxWithInFlightLimit",
+    "SandboxWithTier",
     "ScoreSummary",
     "Scorer",
     "Trainer",
@@ -246,6 +247,14 @@ class SandboxWithInFlightLimit(Protocol):
     in_flight_limit: int
 
 
+@runtime_checkable
+class SandboxWithTier(Protocol):
+    """A sandbox with isolation tiers that says which one it runs programs under (the router's
+    ``/health`` reports it; the local sandbox: ``strict``, ``rootless`` ...)."""
+
+    tier: str
+
+
 OPTIONAL_PROTOCOLS: tuple[type, ...] = (BenchmarkWithDetails, BenchmarkWithProvenance, BenchmarkWithText,
-                                        SandboxWithInFlightLimit)
+                                        SandboxWithInFlightLimit, SandboxWithTier)
 """The optional protocols above, each documented in docs/plugins.md."""

@@ -23,7 +23,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 from r1_core.errors import SandboxError
-from r1_core.protocols import ExecRequest, ExecResult, Sandbox, SandboxWithInFlightLimit, Verdict
+from r1_core.protocols import (
+    ExecRequest,
+    ExecResult,
+    Sandbox,
+    SandboxWithInFlightLimit,
+    SandboxWithTier,
+    Verdict,
+)
 
 from r1_sandbox.compile_flags import check_requests
 
@@ -142,7 +149,7 @@ class ExecutionService:
 
     @property
     def tier(self) -> str:
-        return str(getattr(self.sandbox, "tier", "") or "")
+        return self.sandbox.tier if isinstance(self.sandbox, SandboxWithTier) else ""
 
     def admit(self, n: int, nbytes: int = 0) -> None:
         """Reserve ``n`` executions holding ``nbytes`` or raise; admission is all-or-nothing so a
