@@ -131,7 +131,7 @@ def test_a_busy_cpu_gets_fewer_torch_threads_unless_the_user_chose(monkeypatch):
     said: list[str] = []
     s = types.SimpleNamespace(on_gpu=False, say=said.append)
     monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.setattr(sess.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    monkeypatch.setattr(sess, "busy_cores", lambda: (64.0, "load average 64.0"))
     monkeypatch.setattr(sess.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     try:
         torch.set_num_threads(2)
@@ -141,9 +141,28 @@ def test_a_busy_cpu_gets_fewer_torch_threads_unless_the_user_chose(monkeypatch):
         monkeypatch.delenv("OMP_NUM_THREADS")
         sess._cpu_threads(s)
         assert torch.get_num_threads() == 1 and "load average 64.0" in said[-1]
-        monkeypatch.setattr(sess.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        monkeypatch.setattr(sess, "busy_cores", lambda: (0.1, "5% of the CPUs busy"))
         torch.set_num_threads(2)
         sess._cpu_threads(s)  # an idle machine keeps every thread
         assert torch.get_num_threads() == 2 and len(said) == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_busy_cores_measure_now_not_the_last_minute(monkeypatch):
+    """make run's evaluation just before training left a load average of 1.6 on an idle 2-core box,
+    and the run got 1 thread (55 s steps instead of 35): what counts is the CPU time used now."""
+    from r1_core.training import session as sess
+
+    samples = iter([(100.0, 1000.0), (105.0, 1200.0)])  # 5 of 200 ticks busy over the window
+    monkeypatch.setattr(sess, "_cpu_times", lambda: next(samples))
+    monkeypatch.setattr(sess.os, "getloadavg", lambda: (1.6, 1.0, 0.5))
+    monkeypatch.setattr(sess.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sess.time, "sleep", lambda s: None)
+    busy, how = sess.busy_cores()
+    assert busy == pytest.approx(0.05) and how == "2% of the CPUs busy"
+    monkeypatch.setattr(sess, "_cpu_times", lambda: None)  # no /proc/stat: the load average
+    assert sess.busy_cores() == (1.6, "load average 1.6")
+    monkeypatch.undo()
+    busy, _ = sess.busy_cores(0.1)  # the real /proc/stat of this machine
+    assert 0.0 <= busy <= (__import__("os").cpu_count() or 1)

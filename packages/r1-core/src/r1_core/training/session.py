@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,33 @@ def start_session(opts: RunOptions, kind: str) -> Session:
     return session
 
 
+def _cpu_times() -> tuple[float, float] | None:
+    """(busy, total) CPU time of the whole machine so far, from /proc/stat (None where unreadable)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [float(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_cores(window_s: float = 0.5) -> tuple[float, str]:
+    """How many cores other processes keep busy *now*, and how that was measured: the machine's CPU
+    time over ``window_s`` (this process sleeps meanwhile). The 1-minute load average would also count
+    work that just ended — in ``make run`` the evaluation before training — and starve the run of
+    threads on an idle machine; it is only the fallback where /proc/stat is unreadable."""
+    first = _cpu_times()
+    if first is not None:
+        time.sleep(window_s)
+        second = _cpu_times()
+        if second is not None and second[1] > first[1]:
+            share = (second[0] - first[0]) / (second[1] - first[1])
+            return share * (os.cpu_count() or 1), f"{share:.0%} of the CPUs busy"
+    load = os.getloadavg()[0]
+    return load, f"load average {load:.1f}"
+
+
 def _cpu_threads(s: Session) -> None:
     """Use only the idle cores. PyTorch's CPU ops wait for all their threads; on cores busy with other
     work a descheduled thread stalls every small op of generation (measured 5× slower decoding at 2
@@ -119,12 +147,11 @@ def _cpu_threads(s: Session) -> None:
     import torch
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    load = os.getloadavg()[0]
-    threads = max(1, min(torch.get_num_threads(), cores - round(load)))
+    busy, how = busy_cores()
+    threads = max(1, min(torch.get_num_threads(), cores - round(busy)))
     if threads < torch.get_num_threads():
         torch.set_num_threads(threads)
-        s.say(f"{threads} torch thread(s): load average {load:.1f} on {cores} cores (set OMP_NUM_THREADS "
-              "to choose)")
+        s.say(f"{threads} torch thread(s): {how} on {cores} cores (set OMP_NUM_THREADS to choose)")
 
 
 def _apply_machine_defaults(s: Session) -> None:
