@@ -20,7 +20,7 @@ from r1_core.training.coldstart import cold_start_dataset, cold_start_model
 from r1_core.training.data import load_dataset_named
 from r1_core.training.options import GRPOOptions
 from r1_core.training.rewards import default_dataset_for
-from r1_core.training.session import CPU_DEFAULTS, Session, _apply_machine_defaults
+from r1_core.training.session import CPU_DEFAULTS, CPU_PROMPTS_PER_STEP, Session, _apply_machine_defaults
 
 pytest.importorskip("r1_cp")
 
@@ -37,13 +37,15 @@ def _cpu_defaults(**given: object) -> GRPOOptions:
 def test_cpu_defaults_train_several_prompts_per_step_on_all_linear_layers():
     o = _cpu_defaults()
     assert o.num_generations == CPU_DEFAULTS["grpo"]["num_generations"] >= 4
-    # one group of completions per micro-step (memory), several prompts per optimizer step
-    assert o.per_device_train_batch_size == o.num_generations
-    assert o.gradient_accumulation_steps >= 4
+    # several prompts per optimizer step, all groups in one micro-batch (the loss forward shares
+    # each prompt within its group, training/shared_prompt.py)
+    assert o.per_device_train_batch_size == o.num_generations * CPU_PROMPTS_PER_STEP
+    assert CPU_PROMPTS_PER_STEP >= 4 and o.gradient_accumulation_steps == 1
     assert o.max_steps == CPU_DEFAULTS["grpo"]["max_steps"] and o.use_peft is True
     assert o.learning_rate is not None and o.learning_rate >= 1e-4
     # flags still win, and the batch follows --num-generations
-    assert _cpu_defaults(num_generations=2).per_device_train_batch_size == 2
+    assert _cpu_defaults(num_generations=2).per_device_train_batch_size == 2 * CPU_PROMPTS_PER_STEP
+    assert _cpu_defaults(gradient_accumulation_steps=4).per_device_train_batch_size == 4  # one group each
     assert _cpu_defaults(per_device_train_batch_size=6).per_device_train_batch_size == 6
     assert _cpu_defaults(gradient_accumulation_steps=1).gradient_accumulation_steps == 1
 
@@ -166,3 +168,18 @@ def test_busy_cores_measure_now_not_the_last_minute(monkeypatch):
     monkeypatch.undo()
     busy, _ = sess.busy_cores(0.1)  # the real /proc/stat of this machine
     assert 0.0 <= busy <= (__import__("os").cpu_count() or 1)
+
+
+def test_bf16_on_cpu_only_where_the_cpu_computes_it_natively(tmp_path, monkeypatch):
+    from r1_core.training import session as session_mod
+
+    native, emulated = tmp_path / "native", tmp_path / "emulated"
+    native.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512_bf16 avx512_vnni\n")
+    emulated.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512bw\n")
+    assert session_mod.cpu_has_bf16(str(native)) and not session_mod.cpu_has_bf16(str(emulated))
+    assert not session_mod.cpu_has_bf16(str(tmp_path / "missing"))
+    for has, expected in ((True, True), (False, False)):
+        monkeypatch.setattr(session_mod, "cpu_has_bf16", lambda has=has: has)
+        assert _cpu_defaults().bf16 is expected
+        assert _cpu_defaults(bf16=False).bf16 is False  # a flag still wins
+        assert _cpu_defaults(dtype="bfloat16").bf16 is True

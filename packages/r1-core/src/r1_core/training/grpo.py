@@ -28,6 +28,7 @@ from r1_core.training.session import (
     trl_args,
     with_saved_config,
 )
+from r1_core.training.shared_prompt import install_shared_prompt
 
 __all__ = ["grpo_trl_fields", "run_grpo"]
 
@@ -92,6 +93,8 @@ def run_grpo(opts: GRPOOptions, kind: str = "grpo",
         kwargs.update(environment_factory=env, callbacks=[tool_metrics_callback(env), *kwargs["callbacks"]])
     trainer = GRPOTrainer(**kwargs) if make_trainer is None else make_trainer(s, raw, kwargs)
     limit_prompt_length(trainer, s.opts.max_prompt_length, s.say)  # open-r1's max_prompt_length
+    if not s.on_gpu:
+        install_shared_prompt(trainer, s.say)
     try:
         return train_and_save(s, trainer, tokenizer)
     finally:
