@@ -183,3 +183,37 @@ def test_bf16_on_cpu_only_where_the_cpu_computes_it_natively(tmp_path, monkeypat
         assert _cpu_defaults().bf16 is expected
         assert _cpu_defaults(bf16=False).bf16 is False  # a flag still wins
         assert _cpu_defaults(dtype="bfloat16").bf16 is True
+
+
+def test_grpo_in_bf16_right_after_building_the_cold_start_in_the_same_process(tmp_path, monkeypatch):
+    """Regression: the first `make run` on a fresh machine built the cold start (SFT, float32) and then
+    failed as GRPO asked accelerate for bf16 ("AcceleratorState has already been initialized")."""
+    from trainkit import metrics, run_r1, tiny_flags
+
+    monkeypatch.setenv("R1_CACHE_DIR", str(tmp_path / "empty-cache"))
+    tiny = build_tiny_model(tmp_path / "tiny")
+    out = tmp_path / "run"
+    proc = run_r1(tmp_path, "train", "grpo", "--model", str(tiny), "--reward", "r1_test_rewards:digits",
+                  "--cold-start", COLD_START_DATA, "--bf16", "true", "--max-steps", "1",
+                  "--output-dir", str(out), *tiny_flags())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "cold start: SFT on 8 demonstrations" in proc.stderr
+    assert [r["step"] for r in metrics(out)] == [1]
+
+
+def test_a_pipeline_may_change_mixed_precision_between_stages(tmp_path):
+    import yaml
+    from trainkit import metrics, run_r1
+
+    tiny = build_tiny_model(tmp_path / "tiny")
+    out = tmp_path / "pipe"
+    recipe = tmp_path / "pipe.yaml"
+    recipe.write_text(yaml.safe_dump({
+        "model_name_or_path": str(tiny), "use_peft": False, "output_dir": str(out),
+        "stages": [{"trainer": "sft", "max_steps": 1, "max_length": 64, "bf16": False},
+                   {"trainer": "grpo", "reward_funcs": ["r1_test_rewards:digits"], "max_steps": 1,
+                    "bf16": True, "num_generations": 4, "max_completion_length": 8}],
+    }))
+    proc = run_r1(tmp_path, "train", "pipeline", "--config", str(recipe))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert [r["step"] for r in metrics(out / "stage-1-grpo")] == [1]

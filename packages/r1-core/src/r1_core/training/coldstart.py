@@ -138,6 +138,7 @@ def _build(base: str, demos: list[dict[str, Any]], dataset: str, opts: Any, on_g
     from trl import SFTConfig, SFTTrainer
 
     from r1_core.training.model import load_model, load_tokenizer
+    from r1_core.training.session import release_accelerator_state
 
     started = time.time()
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
@@ -156,6 +157,7 @@ def _build(base: str, demos: list[dict[str, Any]], dataset: str, opts: Any, on_g
         trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(demos),
                              processing_class=tokenizer, peft_config=lora)
         trainer.train()
+        release_accelerator_state()  # GRPO follows in this process, maybe with another mixed precision
         losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
         merged = trainer.model.merge_and_unload()
         merged.generation_config.eos_token_id = tokenizer.eos_token_id

@@ -349,6 +349,24 @@ def train_and_save(s: Session, trainer: Any, tokenizer: Any) -> TrainResult:
         s.run.mark_final({"global_step": trainer.state.global_step, "trainer": s.kind})
     trainer.accelerator.wait_for_everyone()
     result = TrainResult(str(s.run.path), str(final), trainer.state.global_step, str(s.run.metrics))
+    release_accelerator_state()  # the next stage of a pipeline may use another mixed precision
     s.say(str(result))
     return result
+
+
+def release_accelerator_state() -> None:
+    """Forget the mixed precision of a trainer that has finished in this process.
+
+    accelerate keeps one process-wide AcceleratorState and refuses a second Accelerator with another
+    mixed precision ("restart your runtime"). r1 runs several trainers in one process that may differ:
+    the cold start's SFT (float32) before GRPO (bf16 by default on CPUs that compute it), and the
+    stages of ``r1 train pipeline``. Each finished trainer releases that state; the process group
+    (accelerate's PartialState) is kept."""
+    try:
+        from accelerate.state import AcceleratorState
+    except ImportError:
+        return
+    reset = getattr(AcceleratorState, "_reset_state", None)
+    if reset is not None:
+        reset()
 
