@@ -77,7 +77,9 @@ def run_r1(model_dir: Path, out: Path) -> list[float]:
     opts = GRPOOptions.model_validate({
         "model_name_or_path": str(model_dir), "reward_funcs": ["__main__:digits"], "use_peft": False,
         "dataset_name": "bundled:math", "max_steps": STEPS, "save_steps": 1000, "output_dir": str(out),
-        **SETTINGS})
+        # the same work per step as the TRL run: one group per step, float32 (not r1's CPU defaults)
+        "per_device_train_batch_size": SETTINGS["num_generations"], "gradient_accumulation_steps": 1,
+        "bf16": False, **SETTINGS})
     run_grpo(opts)
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     return intervals([r["time"] for r in rows])

@@ -183,3 +183,29 @@ def test_not_installed_with_vllm_or_several_processes():
     trainer = _Trainer(_model())
     trainer.accelerator.num_processes = 2
     assert not install_shared_prompt(trainer)
+
+
+def test_with_gradient_checkpointing_the_loss_is_left_to_trl():
+    """Gradient checkpointing drops the cache while training: the shared path must notice, not score
+    the completions without their prompt."""
+    model = _model()
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.train()
+    ids, mask = _batch()
+    assert shared_prompt_logps(model, ids, mask, C) is None
+
+
+def test_adapters_over_quantized_weights_are_not_merged_for_sampling():
+    """QLoRA's base weights are a Parameter subclass (bitsandbytes' Params4bit): merging into them and
+    copying back is not exact, so sampling keeps the adapters unmerged."""
+    from peft.tuners.lora import LoraLayer
+
+    class Quantized(torch.nn.Parameter):
+        pass
+
+    model = _model()
+    layer = next(m for m in model.modules() if isinstance(m, LoraLayer))
+    base = layer.get_base_layer()
+    base.weight = Quantized(base.weight.detach().clone(), requires_grad=False)
+    with merged_lora(model):
+        assert not any(getattr(m, "merged", False) for m in model.modules())

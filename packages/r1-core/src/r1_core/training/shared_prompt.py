@@ -42,7 +42,11 @@ def merged_lora(model: Any) -> Iterator[None]:
     from peft.tuners.lora import LoraLayer
 
     layers = [m for m in model.modules() if isinstance(m, LoraLayer) and not m.merged]
-    saved = [(m.get_base_layer().weight, m.get_base_layer().weight.detach().clone()) for m in layers]
+    weights = [getattr(m.get_base_layer(), "weight", None) for m in layers]
+    if not layers or any(type(w) is not torch.nn.Parameter or not w.is_floating_point() for w in weights):
+        yield  # quantized (QLoRA) or unusual base layers: sample with the adapters unmerged
+        return
+    saved = [(w, w.detach().clone()) for w in weights]
     merge()
     try:
         yield
@@ -137,6 +141,8 @@ def shared_prompt_logps(model: Any, input_ids: Any, attention_mask: Any, logits_
     cache = DynamicCache(config=config)
     prompt_mask = unique[:, width:2 * width - 1].to(attention_mask.dtype)
     decoder(input_ids=unique[:, : width - 1], attention_mask=prompt_mask, use_cache=True, **{name: cache})
+    if cache.get_seq_length() != width - 1:
+        return None  # the model kept no cache (gradient checkpointing drops it while training)
     cache.batch_select_indices(inverse.to(input_ids.device))  # differentiable: gradients sum over the group
     hidden = decoder(input_ids=input_ids[:, width - 1:], attention_mask=attention_mask, use_cache=True,
                      **{name: cache}).last_hidden_state[:, :-1]
