@@ -15,7 +15,7 @@
    dropped as warm-up.
 
 ``python benchmarks/bench_train.py`` prints both sections; ``--default-job [--runs N] [--unseen]``
-only the first.
+only the first, ``--overhead`` only the second.
 """
 
 from __future__ import annotations
@@ -220,6 +220,7 @@ def overhead() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--default-job", action="store_true", help="only the default job section")
+    parser.add_argument("--overhead", action="store_true", help="only the r1 vs TRL step-time section")
     parser.add_argument("--runs", type=int, default=3, help="default-job runs in a row")
     parser.add_argument("--unseen", action="store_true", help="also 30 steps on an unseen reward")
     parser.add_argument("--make-runs", nargs="+", type=Path, metavar="RUN_DIR",
@@ -227,6 +228,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.make_runs:
         from_make_runs(args.make_runs)
+        return
+    if args.overhead:
+        overhead()
         return
     default_job(args.runs, args.unseen)
     if not args.default_job:
