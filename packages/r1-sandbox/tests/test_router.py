@@ -61,10 +61,32 @@ def test_no_urls_is_a_config_error(monkeypatch):
         RouterSandbox()
 
 
+class GatedEcho(EchoSandbox):
+    """Echo that holds every execution until ``gate`` opens: the queue then fills for certain, however
+    slowly the clients start on a busy machine (the test once waited on timing and saw no 429)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    async def _one(self, request):
+        while not self.gate.is_set():
+            await asyncio.sleep(0.005)
+        return await super()._one(request)
+
+
 def test_thirty_two_clients_each_get_their_own_results_in_order():
-    # a small router (4 running, 12 queued) under 32 clients: most batches meet a full queue (429)
-    # and must be retried, yet every caller gets exactly its own results, in its order
-    with running_router(EchoSandbox(), max_concurrency=4, queue_size=12) as r:
+    # a small router (4 running, 12 queued) under 32 clients: batches meet a full queue (429) and
+    # must be retried, yet every caller gets exactly its own results, in its order
+    echo = GatedEcho()
+    with running_router(echo, max_concurrency=4, queue_size=12) as r:
+        def open_gate() -> None:  # once the router has refused a batch (or after 30 s: the test fails)
+            deadline = time.monotonic() + 30
+            while r.service.rejected == 0 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            echo.gate.set()
+
+        threading.Thread(target=open_gate, daemon=True).start()
         out: dict[int, list[str]] = {}
         errors: list[BaseException] = []
 
