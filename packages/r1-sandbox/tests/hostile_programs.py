@@ -48,10 +48,12 @@ PROGRAMS: list[Hostile] = [
     H("py_infinite_loop", PY, "while True: pass", TLE, check=cpu_killed_near_limit),
     H("py_sleep", PY, "import time; time.sleep(60)", TLE, wall_limit_s=1.5,
       check=lambda r: r.cpu_time_s < 0.5 and "wall" in r.message),
-    H("py_memory_bomb", PY, "x = []\nwhile True: x.append(bytearray(16 << 20))", MLE),
+    # Memory bombs get 3 s of CPU (as java_memory_bomb): filling 256 MiB takes 0.2-0.45 s idle, but a
+    # fresh-clone CI with the whole batch running at once saw 1.03 s and a TLE before the MLE.
+    H("py_memory_bomb", PY, "x = []\nwhile True: x.append(bytearray(16 << 20))", MLE, time_limit_s=3.0),
     H("py_raise_rlimit", PY, "import resource\nfor r in (resource.RLIMIT_AS, resource.RLIMIT_DATA):\n"
       "    s, h = resource.getrlimit(r)\n    resource.setrlimit(r, (h, h))\n"
-      "x = bytearray(1 << 30)\nx[::4096] = b'1' * len(x[::4096])", MLE),
+      "x = bytearray(1 << 30)\nx[::4096] = b'1' * len(x[::4096])", MLE, time_limit_s=3.0),
     H("py_fork_bomb", PY, "import os\nwhile True:\n    try: os.fork()\n    except OSError: pass", TLE, RE),
     H("py_thread_bomb", PY, "import threading, time\nn = 0\ntry:\n    while True:\n"
       "        threading.Thread(target=time.sleep, args=(5,), daemon=True).start(); n += 1\n"
@@ -238,12 +240,12 @@ except OSError as e:
       TLE),
     H("cpp_sleep", CPP, "#include <unistd.h>\nint main(){ sleep(60); }", TLE, wall_limit_s=1.5),
     H("cpp_memory_bomb", CPP, "#include <cstring>\nint main(){ for(;;){ char* p = new char[16 << 20];"
-      " memset(p, 1, 16 << 20); } }", MLE),
+      " memset(p, 1, 16 << 20); } }", MLE, time_limit_s=3.0),
     H("cpp_bad_alloc", CPP, "#include <vector>\n"
       "int main(){ std::vector<long long> v(1LL << 34); return v[7]; }",
       MLE, RE),
     H("cpp_static_array", CPP, "#include <cstring>\nstatic char a[1536u << 20];\n"
-      "int main(){ memset(a, 1, sizeof a); return a[99]; }", MLE, RE),
+      "int main(){ memset(a, 1, sizeof a); return a[99]; }", MLE, RE, time_limit_s=3.0),
     H("cpp_output_flood", CPP, "#include <cstdio>\nint main(){ for(;;) putchar('x'); }", OLE),
     H("cpp_fork_bomb", CPP, "#include <unistd.h>\nint main(){ for(;;) fork(); }", TLE, RE),
     H("cpp_thread_cpu", CPP, "#include <thread>\n#include <ctime>\nvoid spin(){ clock_t t = clock();"
