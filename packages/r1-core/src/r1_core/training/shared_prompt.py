@@ -15,8 +15,8 @@ sampled or the gradient:
 - **Loss: one forward of each distinct prompt.** The prompt goes through the decoder once per
   group, with gradients; its cache is indexed out to the group's rows and the completions run on
   top of it. Autograd sums the group's gradients through the shared prompt, so log-probs and
-  gradients equal TRL's full forward (``tests/test_shared_prompt.py`` checks both against TRL's
-  fused LM head).
+  gradients equal TRL's full forward (``packages/r1-core/tests/test_shared_prompt.py`` checks both
+  against TRL's fused LM head).
 
 Measured on 2 cores with SmolLM2-135M (``benchmarks/bench_shared_prompt.py``).
 """
@@ -72,11 +72,11 @@ def shared_prefix_generate(model: Any, generate: Callable[..., Any], input_ids: 
     import torch
     from transformers import DynamicCache
 
-    rows = torch.cat([input_ids, attention_mask.to(input_ids.dtype)], dim=1)
-    unique, inverse = torch.unique(rows, dim=0, return_inverse=True)
-    if unique.size(0) == rows.size(0) or input_ids.size(1) < 2:
-        return generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
     width = input_ids.size(1)
+    shared = _distinct_prompts(input_ids, attention_mask, width) if width >= 2 else None
+    if shared is None:
+        return generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+    unique, inverse = shared
     u_ids, u_mask = unique[:, : width - 1], unique[:, width:2 * width - 1].to(attention_mask.dtype)
     cache = DynamicCache(config=getattr(model, "config", None))
     name = _cache_keyword(model)
